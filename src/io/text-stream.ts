@@ -1,0 +1,140 @@
+/**
+ * Reads a long-held HTTP response as decoded text, piece by piece, as it arrives.
+ * fetch + ReadableStream + TextDecoder where the browser has all three; otherwise
+ * XMLHttpRequest's progress events, reading only the new part of the growing responseText.
+ * Shared by the streaming transport and the EventSource polyfill.
+ */
+import { header } from './xhr.js';
+
+export interface TextStreamOptions {
+  url: string;
+  headers: Record<string, string>;
+  withCredentials: boolean;
+  /** Force the XHR path (tests, and engines whose fetch streaming is broken). */
+  xhr?: boolean;
+}
+
+export interface TextStreamHandlers {
+  /** Status and headers arrived. Return false to abort (wrong status or content type). */
+  response(status: number, contentType: string, retryAfter: string | null, finalUrl: string): boolean;
+  chunk(text: string): void;
+  /** The response ended; `failed` when it ended by a network error rather than normally. */
+  end(failed: boolean): void;
+}
+
+export interface TextStream {
+  abort(): void;
+}
+
+export function fetchStreamingSupported(): boolean {
+  return (
+    typeof fetch === 'function' &&
+    typeof ReadableStream === 'function' &&
+    typeof TextDecoder === 'function' &&
+    typeof AbortController === 'function'
+  );
+}
+
+export function openTextStream(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
+  return !opts.xhr && fetchStreamingSupported() ? viaFetch(opts, h) : viaXhr(opts, h);
+}
+
+function viaFetch(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
+  const ctrl = new AbortController();
+  let live = true;
+  const fail = () => {
+    if (live) {
+      live = false;
+      h.end(true);
+    }
+  };
+  fetch(opts.url, {
+    headers: opts.headers,
+    credentials: opts.withCredentials ? 'include' : 'same-origin',
+    cache: 'no-store',
+    signal: ctrl.signal,
+  }).then((res) => {
+    if (!live) return;
+    const ok = h.response(res.status, res.headers.get('Content-Type') || '', res.headers.get('Retry-After'), res.url || opts.url);
+    if (!ok || !res.body) {
+      live = false;
+      ctrl.abort();
+      if (ok) h.end(false);
+      return;
+    }
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    const pump = (): void => {
+      reader.read().then((r) => {
+        if (!live) return;
+        if (r.done) {
+          const rest = decoder.decode();
+          if (rest) h.chunk(rest);
+          live = false;
+          h.end(false);
+          return;
+        }
+        h.chunk(decoder.decode(r.value, { stream: true }));
+        if (live) pump();
+      }, fail);
+    };
+    pump();
+  }, fail);
+  return {
+    abort() {
+      live = false;
+      ctrl.abort();
+    },
+  };
+}
+
+function viaXhr(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
+  const xhr = new XMLHttpRequest();
+  let seen = 0;
+  let live = true;
+  let answered = false;
+  const read = () => {
+    // Only the new suffix is handed on, so total work stays linear in the response size.
+    const text = xhr.responseText;
+    if (live && text.length > seen) {
+      const piece = text.slice(seen);
+      seen = text.length;
+      h.chunk(piece);
+    }
+  };
+  const stop = () => {
+    live = false;
+    xhr.onreadystatechange = xhr.onprogress = null;
+  };
+  xhr.open('GET', opts.url, true);
+  xhr.withCredentials = opts.withCredentials;
+  for (const name in opts.headers) xhr.setRequestHeader(name, opts.headers[name]);
+  xhr.onreadystatechange = () => {
+    if (!live) return;
+    const state = xhr.readyState;
+    if (state >= 2 && !answered && xhr.status) {
+      answered = true;
+      if (!h.response(xhr.status, header(xhr, 'Content-Type') || '', header(xhr, 'Retry-After'), xhr.responseURL || opts.url)) {
+        stop();
+        xhr.abort();
+        return;
+      }
+    }
+    if (state >= 3 && answered) read();
+    if (state === 4) {
+      stop();
+      h.end(!answered);
+    }
+  };
+  xhr.onprogress = () => {
+    if (answered) read();
+  };
+  xhr.send(null);
+  return {
+    abort() {
+      if (!live) return;
+      stop();
+      xhr.abort();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/** A minimal XMLHttpRequest wrapper: callbacks, no Promise, so it runs in ES5 engines. */
+
+export interface HttpResponse {
+  /** 0 when the request failed before any response (network error, CORS, abort). */
+  status: number;
+  text: string;
+  contentType: string;
+  retryAfter: string | null;
+}
+
+export interface HttpOptions {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  withCredentials: boolean;
+  body?: string;
+}
+
+export function request(opts: HttpOptions, done: (res: HttpResponse) => void): { abort(): void } {
+  const xhr = new XMLHttpRequest();
+  let finished = false;
+  xhr.open(opts.method, opts.url, true);
+  xhr.withCredentials = opts.withCredentials;
+  for (const name in opts.headers) xhr.setRequestHeader(name, opts.headers[name]);
+  xhr.onreadystatechange = () => {
+    if (xhr.readyState !== 4 || finished) return;
+    finished = true;
+    done({
+      status: xhr.status,
+      text: xhr.status ? xhr.responseText : '',
+      contentType: header(xhr, 'Content-Type') || '',
+      retryAfter: header(xhr, 'Retry-After'),
+    });
+  };
+  xhr.send(opts.body === undefined ? null : opts.body);
+  return {
+    abort() {
+      finished = true;
+      xhr.onreadystatechange = null;
+      xhr.abort();
+    },
+  };
+}
+
+/** getResponseHeader throws in some old engines for headers CORS does not expose. */
+export function header(xhr: XMLHttpRequest, name: string): string | null {
+  try {
+    return xhr.getResponseHeader(name);
+  } catch (e) {
+    return null;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Cuts a text stream into frames at a delimiter. Pure: text in, frames out; no timers, no I/O.
+ *
+ * Linear in the input whatever the chunking: pending text is kept as a list of chunks and only
+ * the new chunk (plus the last `delimiter.length - 1` pending characters, where a split
+ * delimiter may begin) is searched. Re-searching one growing string would be quadratic for a
+ * large message arriving in small chunks.
+ */
+export interface DelimitedParser {
+  /** Feed the next piece of decoded text. */
+  push(chunk: string): void;
+  /** Drop any partial frame (after a reconnect). */
+  reset(): void;
+}
+
+export function createDelimitedParser(
+  delimiter: string,
+  maxSize: number,
+  onFrame: (text: string) => void,
+  onOverflow: (size: number) => void,
+): DelimitedParser {
+  const keep = delimiter.length - 1; // chars of pending text a split delimiter may start in
+  let parts: string[] = [];
+  let size = 0;
+  let tail = '';
+
+  function reset(): void {
+    parts = [];
+    size = 0;
+    tail = '';
+  }
+
+  function push(chunk: string): void {
+    const window = tail + chunk;
+    let idx = window.indexOf(delimiter);
+    if (idx < 0) {
+      parts.push(chunk);
+      size += chunk.length;
+      tail = keep ? window.slice(-keep) : '';
+    } else {
+      let head = '';
+      if (parts.length) {
+        head = parts.length === 1 ? parts[0] : parts.join('');
+        head = head.slice(0, head.length - tail.length); // the tail is at the start of `window`
+      }
+      let start = idx + delimiter.length;
+      const first = head + window.slice(0, idx);
+      reset();
+      onFrame(first);
+      while ((idx = window.indexOf(delimiter, start)) >= 0) {
+        onFrame(window.slice(start, idx));
+        start = idx + delimiter.length;
+      }
+      const rest = window.slice(start);
+      if (rest) {
+        parts.push(rest);
+        size = rest.length;
+        tail = keep ? rest.slice(-keep) : '';
+      }
+    }
+    if (size > maxSize) {
+      const over = size;
+      reset(); // release the memory before telling anyone
+      onOverflow(over);
+    }
+  }
+
+  return { push, reset };
+}

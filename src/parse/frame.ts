@@ -1,0 +1,57 @@
+/**
+ * Decodes Pushline frames (PROTOCOL.md, "Frames"). Pure: JSON text or values in, typed frames out.
+ * Returns null for anything that is not a valid frame, so the caller can report a protocol error.
+ */
+export type Frame =
+  | { type: 'message'; id: string; data: string; event: string }
+  | { type: 'open'; session: string | null; resumed: boolean; last: string | null; gap: boolean }
+  | { type: 'ping' }
+  | { type: 'unknown' };
+
+type Obj = { [key: string]: unknown };
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+export function decodeFrame(value: unknown): Frame | null {
+  if (!value || typeof value !== 'object' || value instanceof Array) return null;
+  const o = value as Obj;
+  const type = o.type;
+  if (type === undefined) {
+    if (typeof o.id !== 'string' || typeof o.data !== 'string') return null;
+    return { type: 'message', id: o.id, data: o.data, event: str(o.event) || 'message' };
+  }
+  if (type === 'open') {
+    return { type: 'open', session: str(o.session), resumed: o.resumed === true, last: str(o.last), gap: o.gap === true };
+  }
+  if (type === 'ping') return { type: 'ping' };
+  // Forward compatibility: new control frames must not break old clients.
+  return typeof type === 'string' ? { type: 'unknown' } : null;
+}
+
+function parseJSON(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    return undefined;
+  }
+}
+
+/** One frame from its JSON text. */
+export function parseFrame(text: string): Frame | null {
+  return decodeFrame(parseJSON(text));
+}
+
+/** A long-poll response body: a JSON array of frames. Null when any element is invalid. */
+export function parseBatch(text: string): Frame[] | null {
+  const list = parseJSON(text);
+  if (!(list instanceof Array)) return null;
+  const frames: Frame[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const f = decodeFrame(list[i]);
+    if (!f) return null;
+    frames.push(f);
+  }
+  return frames;
+}

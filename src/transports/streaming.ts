@@ -1,0 +1,66 @@
+import { pushlineError } from '../errors.js';
+import { openTextStream } from '../io/text-stream.js';
+import { createDelimitedParser } from '../parse/delimited.js';
+import { parseFrame } from '../parse/frame.js';
+import type { PushlineError } from '../types.js';
+import type { TransportFactory } from './transport.js';
+
+const NON_BLANK = /\S/;
+
+/**
+ * Comet HTTP streaming: one long-held response whose frames are cut out by a delimiter.
+ * Reads through fetch streams, or XHR progress events in engines without them.
+ */
+export const streaming: TransportFactory = {
+  name: 'streaming',
+  supported: () => typeof XMLHttpRequest !== 'undefined',
+  open(req, events) {
+    let live = true;
+    let answered = false;
+    const finish = (error: PushlineError) => {
+      if (!live) return;
+      live = false;
+      stream.abort();
+      events.end(error);
+    };
+    const parser = createDelimitedParser(
+      req.delimiter,
+      req.maxMessageSize,
+      (text) => {
+        // Blank frames are the prelude padding and keep-alives.
+        if (live && NON_BLANK.test(text)) events.frame(parseFrame(text));
+      },
+      () => finish(pushlineError('too-large', 'a streamed frame exceeded maxMessageSize', 'streaming')),
+    );
+    const stream = openTextStream(
+      { url: req.url(), headers: req.headers(), withCredentials: req.withCredentials },
+      {
+        response(status, contentType) {
+          if (status !== 200) {
+            finish(pushlineError('refused', 'streaming request answered HTTP ' + status, 'streaming', { status }));
+            return false;
+          }
+          if (!/^text\/plain/i.test(contentType)) {
+            finish(pushlineError('refused', 'streaming response has content type "' + contentType + '"', 'streaming', { status }));
+            return false;
+          }
+          answered = true;
+          events.responded();
+          return true;
+        },
+        chunk: (text) => {
+          if (live) parser.push(text);
+        },
+        end: (failed) =>
+          finish(pushlineError(answered ? 'closed' : 'refused', failed ? 'streaming request failed' : 'the stream ended', 'streaming')),
+      },
+    );
+    return {
+      send: () => false,
+      close() {
+        live = false;
+        stream.abort();
+      },
+    };
+  },
+};

@@ -1,0 +1,137 @@
+/** Public types of the Pushline client. Kept in one file so the .d.ts reads top to bottom. */
+
+/** The four transports, in the default fallback order. */
+export type TransportName = 'websocket' | 'sse' | 'streaming' | 'longpoll';
+
+/** A message delivered to the application. */
+export interface PushlineMessage {
+  /** The payload, as the server published it (text). */
+  data: string;
+  /** The server's id for the message; opaque, never compared by the client. */
+  id: string;
+  /** Event name; `'message'` when the server gave none. */
+  event: string;
+}
+
+export interface OpenEvent {
+  /** The transport that carries the connection. */
+  transport: TransportName;
+  /** True when the server continues exactly after the client's last event id. */
+  resumed: boolean;
+}
+
+export interface GapEvent {
+  /** The id the client asked to resume from, which the server no longer has. */
+  lastEventId: string | null;
+  transport: TransportName;
+}
+
+/**
+ * Why a connection attempt or a connection failed.
+ * - `unsupported`: the browser lacks the transport.
+ * - `refused`: the server or a proxy answered with an error, or closed before open.
+ * - `timeout`: nothing answered within `connectTimeout`.
+ * - `buffered`: the server answered but no frame arrived within `connectTimeout` (a buffering proxy).
+ * - `muted`: an open connection went silent for longer than `heartbeatTimeout`.
+ * - `closed`: an open connection ended.
+ * - `protocol`: the server sent something that is not a Pushline frame.
+ * - `too-large`: a message exceeded `maxMessageSize`.
+ */
+export type FailureClass = 'unsupported' | 'refused' | 'timeout' | 'buffered' | 'muted' | 'closed' | 'protocol' | 'too-large';
+
+export type ErrorCode =
+  | FailureClass
+  | 'send-failed'
+  | 'queue-full'
+  | 'no-transport'
+  | 'exhausted'
+  | 'closed-by-server';
+
+/** Every error Pushline reports is an `Error` with these extra fields. */
+export interface PushlineError extends Error {
+  code: ErrorCode;
+  transport: TransportName | null;
+  /** HTTP status, when an HTTP response caused the error. */
+  status?: number;
+  /** WebSocket close code, when a close caused the error. */
+  closeCode?: number;
+}
+
+/** Emitted when the client leaves a transport for the next one in the order. */
+export interface FallbackEvent {
+  /** 1-based count of connection attempts since the last stable connection. */
+  attempt: number;
+  /** The transport that failed. */
+  transport: TransportName;
+  reason: FailureClass;
+  /** Milliseconds from the start of the attempt to the failure. */
+  elapsed: number;
+  /** The transport tried next, or null when every transport failed in this round. */
+  next: TransportName | null;
+  error: PushlineError;
+}
+
+/** Emitted before the client waits to reconnect. */
+export interface ReconnectingEvent {
+  attempt: number;
+  /** Milliseconds until the next attempt. */
+  delay: number;
+  /** The transport the next attempt will use. */
+  transport: TransportName;
+  error: PushlineError;
+}
+
+export interface CloseEvent {
+  /** Why the client stopped, or null when the application called `close()`. */
+  error: PushlineError | null;
+}
+
+export interface ClientEvents {
+  open: OpenEvent;
+  message: PushlineMessage;
+  gap: GapEvent;
+  error: PushlineError;
+  close: CloseEvent;
+  fallback: FallbackEvent;
+  reconnecting: ReconnectingEvent;
+}
+
+export interface ReconnectOptions {
+  /** First delay in ms [500]. */
+  initialDelay?: number;
+  /** Largest delay in ms [30000]. */
+  maxDelay?: number;
+  /** Growth per failed attempt [2]. */
+  factor?: number;
+  /** Share of each delay that is randomised, 0..1 [0.5]. */
+  jitter?: number;
+  /** Failed attempts in a row before the client gives up [Infinity]. */
+  maxAttempts?: number;
+}
+
+export type Endpoints = { [K in TransportName | 'send']?: string };
+
+export interface ClientOptions {
+  /** Order of transports to try [`['websocket','sse','streaming','longpoll']`]. */
+  transports?: TransportName[];
+  /** Per-transport endpoint URLs, overriding the ones derived from the base URL. */
+  endpoints?: Endpoints;
+  /** Resume after this id (e.g. saved from a previous page load) [null]. */
+  lastEventId?: string | null;
+  /** Ms an attempt may take to receive the server's open frame [10000]. */
+  connectTimeout?: number;
+  /** Ms of silence after which an open connection counts as dead [45000]. */
+  heartbeatTimeout?: number;
+  /** Reconnection policy, or `false` to never reconnect [on, with the defaults shown]. */
+  reconnect?: ReconnectOptions | false;
+  /** Send cookies and HTTP auth on cross-origin HTTP transports and EventSource [false]. */
+  withCredentials?: boolean;
+  /** Extra request headers for the streaming, long-polling and send requests [{}]. */
+  headers?: Record<string, string>;
+  /** Delimiter between frames on the streaming transport ['\n']. */
+  delimiter?: string;
+  /** Largest frame accepted, in characters [1048576]. */
+  maxMessageSize?: number;
+  /** Sends kept while not connected [100]. */
+  sendQueueSize?: number;
+}

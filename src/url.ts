@@ -1,0 +1,55 @@
+import type { TransportName } from './types.js';
+
+/** Path appended to the base URL for each endpoint (PROTOCOL.md, "Concepts"). */
+export const ENDPOINT_PATHS: { [K in TransportName | 'send']: string } = {
+  websocket: '/ws',
+  sse: '/sse',
+  streaming: '/stream',
+  longpoll: '/poll',
+  send: '/send',
+};
+
+/** Absolute URL, relative to the page. Throws SyntaxError for a URL that cannot be parsed. */
+export function absoluteUrl(url: string): string {
+  const page = typeof location !== 'undefined' ? location.href : undefined;
+  try {
+    return new URL(url, page).href;
+  } catch (e) {
+    // Engines without a URL constructor (IE 11) resolve through an anchor element.
+    if (typeof document === 'undefined' || typeof URL === 'function') throw syntaxError(url);
+    const a = document.createElement('a');
+    a.href = url;
+    if (!/^(https?|wss?):\/\//i.test(a.href)) throw syntaxError(url);
+    return a.href;
+  }
+}
+
+function syntaxError(url: string): Error {
+  const e = new Error('Pushline: invalid URL "' + url + '"');
+  e.name = 'SyntaxError';
+  return e;
+}
+
+/** Endpoint of one transport: `{base path}{suffix}?{base query}`, with ws: for the WebSocket. */
+export function endpointUrl(base: string, name: TransportName | 'send', override?: string): string {
+  let url = override ? absoluteUrl(override) : '';
+  if (!url) {
+    const noHash = base.split('#')[0];
+    const q = noHash.indexOf('?');
+    const path = (q < 0 ? noHash : noHash.slice(0, q)).replace(/\/+$/, '');
+    url = path + ENDPOINT_PATHS[name] + (q < 0 ? '' : noHash.slice(q));
+  }
+  if (name === 'websocket') return url.replace(/^http/i, 'ws');
+  return url.replace(/^ws/i, 'http');
+}
+
+/** Appends query parameters; null values are left out. */
+export function withQuery(url: string, params: { [name: string]: string | null }): string {
+  let out = url;
+  for (const name in params) {
+    const v = params[name];
+    if (v === null) continue;
+    out += (out.indexOf('?') < 0 ? '?' : '&') + encodeURIComponent(name) + '=' + encodeURIComponent(v);
+  }
+  return out;
+}

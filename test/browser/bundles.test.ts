@@ -1,0 +1,87 @@
+/** The built artifacts: the ES5 script-tag bundle in a page without modern globals, and the ESM entry. */
+import { expect } from 'chai';
+import { ORIGIN, publishMany, receivedWhere, unblockAll, waitFor } from './helpers.js';
+
+interface Report { source: string; type: string; payload: Record<string, unknown> }
+
+function legacyPage(query: string): { reports: Report[]; frame: HTMLIFrameElement; remove(): void } {
+  const reports: Report[] = [];
+  const onMessage = (e: MessageEvent) => {
+    if (e.origin === ORIGIN && e.data && e.data.source === 'legacy') reports.push(e.data);
+  };
+  window.addEventListener('message', onMessage);
+  const frame = document.createElement('iframe');
+  frame.src = `${ORIGIN}/test/pages/legacy.html?${query}`;
+  document.body.appendChild(frame);
+  return {
+    reports,
+    frame,
+    remove() {
+      frame.contentWindow?.postMessage({ cmd: 'close' }, ORIGIN);
+      window.removeEventListener('message', onMessage);
+      frame.remove();
+    },
+  };
+}
+
+describe('script-tag bundle (dist/pushline.min.js)', () => {
+  before(unblockAll);
+
+  for (const [label, query, expected] of [
+    ['no Promise/Symbol/Map/Set/TextDecoder', '', 'websocket'],
+    ['…and no WebSocket, EventSource, fetch or ReadableStream', 'hide=WebSocket,EventSource,fetch,ReadableStream', 'streaming'],
+    ['…and long polling only', 'hide=WebSocket,EventSource,fetch,ReadableStream&transports=longpoll', 'longpoll'],
+  ] as const) {
+    it(`runs in a page with ${label}: opens on ${expected}, receives, sends`, async () => {
+      const page = legacyPage(query);
+      try {
+        await waitFor(() => page.reports.some((r) => r.type === 'open'), 'open from the legacy page');
+        const open = page.reports.find((r) => r.type === 'open')!;
+        expect(open.payload.transport).to.equal(expected);
+        expect(open.payload.hidden).to.equal('undefinedundefinedundefined');
+        const ids = await publishMany([{ data: 'legacy 1 ü' }, { data: 'legacy 2', event: 'note' }]);
+        await waitFor(() => page.reports.filter((r) => r.type === 'message').length >= 2, 'two messages');
+        const got = page.reports.filter((r) => r.type === 'message').map((r) => r.payload);
+        expect(got).to.deep.equal([
+          { id: ids[0], data: 'legacy 1 ü', event: 'message' },
+          { id: ids[1], data: 'legacy 2', event: 'note' },
+        ]);
+        const token = 'from legacy ' + Math.random();
+        page.frame.contentWindow!.postMessage({ cmd: 'send', data: token }, ORIGIN);
+        const [hit] = await receivedWhere((r) => r.data === token, 1);
+        expect(hit.transport).to.equal(expected);
+        expect(page.reports.filter((r) => r.type === 'error')).to.deep.equal([]);
+      } finally {
+        page.remove();
+      }
+    });
+  }
+
+  it('defines the global Pushline with connect and version', async () => {
+    const page = legacyPage('transports=longpoll');
+    try {
+      await waitFor(() => page.reports.some((r) => r.type === 'loaded'), 'the page to load');
+      const loaded = page.reports.find((r) => r.type === 'loaded')!;
+      expect(loaded.payload).to.deep.equal({ version: '0.1.0', hasConnect: 'function' });
+    } finally {
+      page.remove();
+    }
+  });
+});
+
+describe('ESM entry (dist/pushline.mjs)', () => {
+  it('exports connect, which delivers messages', async () => {
+    // A computed URL: the built file, not the TypeScript source, is under test here.
+    const url = new URL('../../dist/pushline.mjs', import.meta.url).href;
+    const mod = (await import(url)) as typeof import('../../src/index.js');
+    expect(mod.connect).to.be.a('function');
+    const client = mod.connect(ORIGIN, { transports: ['websocket'] });
+    const got: string[] = [];
+    client.on('message', (m) => got.push(m.data));
+    await new Promise((r) => client.once('open', () => r(null)));
+    await publishMany([{ data: 'esm' }]);
+    await waitFor(() => got.length === 1, 'one message');
+    expect(got).to.deep.equal(['esm']);
+    client.close();
+  });
+});

@@ -1,0 +1,78 @@
+import { expect } from 'chai';
+import { Emitter } from '../../src/emitter.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../../src/backoff.js';
+import { endpointUrl, withQuery } from '../../src/url.js';
+
+class Test extends Emitter<{ a: number; b: string }> {
+  fire<K extends 'a' | 'b'>(k: K, v: { a: number; b: string }[K]) {
+    this.emit(k, v);
+  }
+}
+
+describe('emitter', () => {
+  it('on / off / once', () => {
+    const e = new Test();
+    const got: string[] = [];
+    const f = (n: number) => got.push('f' + n);
+    e.on('a', f);
+    e.once('a', (n) => got.push('once' + n));
+    e.fire('a', 1);
+    e.fire('a', 2);
+    e.off('a', f);
+    e.fire('a', 3);
+    expect(got).to.deep.equal(['f1', 'once1', 'f2']);
+  });
+
+  it('off() removes a once() listener by the original function', () => {
+    const e = new Test();
+    let n = 0;
+    const f = () => n++;
+    e.once('b', f);
+    e.off('b', f);
+    e.fire('b', 'x');
+    expect(n).to.equal(0);
+  });
+
+  it('a throwing listener does not stop the others; the error is reported asynchronously', async () => {
+    const e = new Test();
+    const got: number[] = [];
+    const reported: unknown[] = [];
+    const prev = window.onerror;
+    window.onerror = (msg) => {
+      reported.push(msg);
+      return true;
+    };
+    // mocha installs its own handler too; keep it from failing the test for this expected error.
+    const mochaHandler = (ev: ErrorEvent) => ev.preventDefault();
+    window.addEventListener('error', mochaHandler);
+    try {
+      e.on('a', () => { throw new Error('listener bug'); });
+      e.on('a', (n) => got.push(n));
+      e.fire('a', 5);
+      expect(got).to.deep.equal([5]);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(String(reported[0])).to.contain('listener bug');
+    } finally {
+      window.onerror = prev;
+      window.removeEventListener('error', mochaHandler);
+    }
+  });
+});
+
+describe('backoff and urls', () => {
+  it('grows exponentially, caps, and jitters downwards', () => {
+    const p = { ...DEFAULT_BACKOFF, initialDelay: 100, maxDelay: 1000, factor: 2, jitter: 0.5 };
+    expect([1, 2, 3, 4, 5, 9].map((n) => backoffDelay(p, n, 0))).to.deep.equal([100, 200, 400, 800, 1000, 1000]);
+    expect(backoffDelay(p, 1, 1)).to.equal(50);
+    expect(backoffDelay({ ...p, jitter: 0 }, 3, 0.9)).to.equal(400);
+  });
+
+  it('derives endpoints from the base URL and keeps its query', () => {
+    expect(endpointUrl('http://h:1/rt/?k=v#x', 'websocket')).to.equal('ws://h:1/rt/ws?k=v');
+    expect(endpointUrl('https://h/rt', 'sse')).to.equal('https://h/rt/sse');
+    expect(endpointUrl('https://h/', 'longpoll')).to.equal('https://h/poll');
+    expect(endpointUrl('wss://h/rt', 'streaming')).to.equal('https://h/rt/stream');
+    expect(endpointUrl('http://h/rt', 'send', 'http://other/post')).to.equal('http://other/post');
+    expect(withQuery('http://h/ws?k=v', { lastEventId: 'a b', session: null })).to.equal('http://h/ws?k=v&lastEventId=a%20b');
+  });
+});

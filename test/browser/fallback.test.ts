@@ -1,0 +1,154 @@
+/** Fallback down the order when a transport is missing, refused, hangs or is buffered. */
+import { expect } from 'chai';
+import { connect } from '../../src/index.js';
+import type { Client } from '../../src/index.js';
+import type { FallbackEvent, OpenEvent, TransportName } from '../../src/types.js';
+import { ALL, ORIGIN, block, collect, next, publishMany, unblockAll, waitFor, sleep } from './helpers.js';
+
+const EXPECTED = { refuse: 'refused', hang: 'timeout', buffer: 'buffered' } as const;
+
+describe('fallback', () => {
+  let client: Client | null = null;
+  beforeEach(unblockAll);
+  afterEach(async () => {
+    client?.close();
+    await unblockAll();
+  });
+
+  for (const t of ALL) {
+    // longpoll is last in the default order; after it, the test falls back to websocket.
+    const order: TransportName[] = t === 'longpoll' ? ['longpoll', 'websocket'] : ALL.slice(ALL.indexOf(t), ALL.indexOf(t) + 2);
+    for (const mode of ['refuse', 'hang', 'buffer'] as const) {
+      // A complete long-poll response passes a buffering proxy: it is what the others fall back to.
+      if (t === 'longpoll' && mode === 'buffer') continue;
+      it(`${t} ${mode} → ${order[1]}, and every message after open arrives`, async () => {
+        await block(t, mode);
+        client = connect(ORIGIN, { transports: order, connectTimeout: 1500 });
+        const fallbacks: FallbackEvent[] = [];
+        client.on('fallback', (e) => fallbacks.push(e));
+        const got = collect(client);
+        const open = await next<OpenEvent>(client, 'open', 8000);
+        expect(open.transport).to.equal(order[1]);
+        expect(fallbacks.length).to.equal(1);
+        expect(fallbacks[0]).to.include({ transport: t, reason: EXPECTED[mode], next: order[1], attempt: 1 });
+        expect(fallbacks[0].error.code).to.equal(EXPECTED[mode]);
+        expect(fallbacks[0].elapsed).to.be.a('number');
+        const ids = await publishMany(Array.from({ length: 50 }, (_, i) => ({ data: 'after-' + i })));
+        await waitFor(() => got.length >= 50, '50 messages');
+        expect(got.map((m) => m.id)).to.deep.equal(ids);
+      });
+    }
+  }
+
+  it('a long poll still works behind a buffering proxy', async () => {
+    await block('longpoll', 'buffer');
+    client = connect(ORIGIN, { transports: ['longpoll'], connectTimeout: 3000 });
+    const got = collect(client);
+    await next(client, 'open');
+    const ids = await publishMany([{ data: 'a' }, { data: 'b' }]);
+    await waitFor(() => got.length >= 2, '2 messages');
+    expect(got.map((m) => m.id)).to.deep.equal(ids);
+  });
+
+  it('walks the whole order when the first three are blocked in different ways', async () => {
+    await block('websocket', 'refuse');
+    await block('sse', 'hang');
+    await block('streaming', 'buffer');
+    client = connect(ORIGIN, { connectTimeout: 1500 });
+    const fallbacks: FallbackEvent[] = [];
+    client.on('fallback', (e) => fallbacks.push(e));
+    const open = await next<OpenEvent>(client, 'open', 10000);
+    expect(open.transport).to.equal('longpoll');
+    expect(fallbacks.map((f) => [f.transport, f.reason, f.next])).to.deep.equal([
+      ['websocket', 'refused', 'sse'],
+      ['sse', 'timeout', 'streaming'],
+      ['streaming', 'buffered', 'longpoll'],
+    ]);
+  });
+
+  it('a connection that goes muted after open is reported as such and moves down the order', async () => {
+    client = connect(ORIGIN, { transports: ['streaming', 'longpoll'], heartbeatTimeout: 2500 });
+    const first = await next<OpenEvent>(client, 'open');
+    expect(first.transport).to.equal('streaming');
+    // 'buffer' also holds back the bytes of live responses: the open stream falls silent,
+    // heartbeats included, as when a proxy or antivirus starts buffering mid-stream.
+    await block('streaming', 'buffer');
+    const f = await next<FallbackEvent>(client, 'fallback', 8000);
+    expect(f).to.include({ transport: 'streaming', reason: 'muted', next: 'longpoll' });
+    expect((await next<OpenEvent>(client, 'open', 8000)).transport).to.equal('longpoll');
+  });
+
+  it('reports every transport failed and retries when all are refused, then connects once one is lifted', async () => {
+    for (const t of ALL) await block(t, 'refuse');
+    client = connect(ORIGIN, { connectTimeout: 1500, reconnect: { initialDelay: 100, maxDelay: 200, jitter: 0 } });
+    const fallbacks: FallbackEvent[] = [];
+    client.on('fallback', (e) => fallbacks.push(e));
+    await waitFor(() => fallbacks.length >= 4, 'four fallbacks');
+    expect(fallbacks[3]).to.include({ transport: 'longpoll', next: null });
+    await block('sse', null);
+    const open = await next<OpenEvent>(client, 'open', 8000);
+    expect(open.transport).to.equal('sse');
+    await sleep(10);
+  });
+});
+
+describe('feature detection', () => {
+  let client: Client | null = null;
+  const hidden: [string, unknown][] = [];
+  const hide = (...names: string[]) => {
+    for (const n of names) {
+      hidden.push([n, (window as never)[n]]);
+      delete (window as never as Record<string, unknown>)[n];
+      if ((window as never as Record<string, unknown>)[n]) (window as never as Record<string, unknown>)[n] = undefined;
+    }
+  };
+  beforeEach(unblockAll);
+  afterEach(() => {
+    client?.close();
+    for (const [n, v] of hidden.splice(0)) (window as never as Record<string, unknown>)[n] = v;
+  });
+
+  it('skips WebSocket and EventSource where the browser lacks them', async () => {
+    hide('WebSocket', 'EventSource');
+    client = connect(ORIGIN);
+    const fallbacks: FallbackEvent[] = [];
+    client.on('fallback', (e) => fallbacks.push(e));
+    const open = await next<OpenEvent>(client, 'open');
+    expect(open.transport).to.equal('streaming');
+    expect(fallbacks.map((f) => [f.transport, f.reason])).to.deep.equal([
+      ['websocket', 'unsupported'],
+      ['sse', 'unsupported'],
+    ]);
+  });
+
+  it('streams over XHR progress events where fetch streaming is missing', async () => {
+    hide('ReadableStream');
+    const opened: string[] = [];
+    const realOpen = XMLHttpRequest.prototype.open;
+    XMLHttpRequest.prototype.open = function (this: XMLHttpRequest, ...args: unknown[]) {
+      opened.push(String(args[1]));
+      return (realOpen as (...a: unknown[]) => void).apply(this, args);
+    } as typeof realOpen;
+    try {
+      client = connect(ORIGIN, { transports: ['streaming'] });
+      const got = collect(client);
+      await next(client, 'open');
+      expect(opened.some((u) => u.includes('/stream'))).to.equal(true);
+      const msgs = Array.from({ length: 300 }, (_, i) => ({ data: `x${i} 中文😀`.repeat(i % 7 + 1) }));
+      const ids = await publishMany(msgs);
+      await waitFor(() => got.length >= 300, '300 messages');
+      expect(got.map((m) => m.id)).to.deep.equal(ids);
+      expect(got.map((m) => m.data)).to.deep.equal(msgs.map((m) => m.data));
+    } finally {
+      XMLHttpRequest.prototype.open = realOpen;
+    }
+  });
+
+  it('closes with a no-transport error when the browser has none of the configured ones', async () => {
+    hide('WebSocket', 'EventSource');
+    client = connect(ORIGIN, { transports: ['websocket', 'sse'] });
+    const err = await next<Error & { code: string }>(client, 'error');
+    expect(err.code).to.equal('no-transport');
+    expect(client.state).to.equal('closed');
+  });
+});

@@ -1,0 +1,53 @@
+/** Each transport alone, against the real reference server. */
+import { expect } from 'chai';
+import { connect } from '../../src/index.js';
+import type { Client } from '../../src/index.js';
+import type { OpenEvent } from '../../src/types.js';
+import { ALL, ORIGIN, collect, next, publishMany, receivedWhere, unblockAll, waitFor, sleep } from './helpers.js';
+
+describe('each transport alone', () => {
+  let client: Client | null = null;
+  before(unblockAll);
+  afterEach(() => client?.close());
+
+  for (const t of ALL) {
+    it(`${t}: delivers 1,000 messages in order with ids and event names, and a send() round trip`, async () => {
+      client = connect(ORIGIN, { transports: [t] });
+      const got = collect(client);
+      const open = await next<OpenEvent>(client, 'open');
+      expect(open).to.deep.equal({ transport: t, resumed: false });
+      expect(client.transport).to.equal(t);
+
+      const msgs = Array.from({ length: 1000 }, (_, i) => ({
+        data: `m${i} ü😀 "quoted" \\ line\nbreak`,
+        ...(i % 3 === 0 ? { event: 'tick' } : {}),
+      }));
+      const ids = await publishMany(msgs);
+      await waitFor(() => got.length >= 1000, '1000 messages', 15000);
+      await sleep(50); // nothing extra may follow
+      expect(got.map((m) => m.id)).to.deep.equal(ids);
+      expect(got.map((m) => m.data)).to.deep.equal(msgs.map((m) => m.data));
+      expect(got.map((m) => m.event)).to.deep.equal(msgs.map((m) => m.event ?? 'message'));
+      expect(client.lastEventId).to.equal(ids[999]);
+
+      const token = `hello over ${t} ${Math.random()}`;
+      expect(client.send(token)).to.equal(true);
+      const [hit] = await receivedWhere((r) => r.data === token, 1);
+      expect(hit.transport).to.equal(t);
+    });
+
+    it(`${t}: sends made before open are queued and arrive in order`, async () => {
+      client = connect(ORIGIN, { transports: [t] });
+      const tag = Math.random().toString(36).slice(2);
+      for (let i = 0; i < 5; i++) client.send(`${tag}-${i}`);
+      await next(client, 'open');
+      const mine = (await receivedWhere((r) => r.data.startsWith(tag), 5)).map((r) => r.data);
+      expect(mine).to.deep.equal([0, 1, 2, 3, 4].map((i) => `${tag}-${i}`));
+    });
+  }
+
+  it('rejects an unknown transport name and an empty list with a TypeError', () => {
+    expect(() => connect(ORIGIN, { transports: ['carrier-pigeon' as never] })).to.throw(TypeError, /unknown transport/);
+    expect(() => connect(ORIGIN, { transports: [] })).to.throw(TypeError, /empty/);
+  });
+});
