@@ -13,6 +13,7 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import { webdriverLauncher } from '@web/test-runner-webdriver';
 import * as puppeteerCore from 'puppeteer-core';
 import { createServer } from './dist/server/index.js';
+import { sseFixtures } from './test/fixtures/sse-fixtures.mjs';
 
 const require = createRequire(import.meta.url);
 const root = fileURLToPath(new URL('.', import.meta.url));
@@ -105,6 +106,7 @@ export default {
   testsFinishTimeout: 300000,
   plugins: [esbuildPlugin({ ts: true, target: 'es2020' }), serverPlugin],
   middleware: [
+    sseFixtures(),
     (ctx, next) => {
       // msw's worker at '/', so its scope covers the test pages.
       if (ctx.path !== '/mockServiceWorker.js') return next();

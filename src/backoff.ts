@@ -1,6 +1,6 @@
 import type { ReconnectOptions } from './types.js';
 
-export type Backoff = Required<ReconnectOptions>;
+export type Backoff = Required<Omit<ReconnectOptions, 'budget'>>;
 
 export const DEFAULT_BACKOFF: Backoff = {
   initialDelay: 500,

@@ -1,21 +1,19 @@
 /**
  * The Client: one connection at a time over the best transport that works, and the whole
- * policy in one place — fallback order, reconnection with backoff, liveness, resume from the
- * last event id, duplicate suppression and the send queue. Transports only move frames.
+ * policy in one place — fallback order, reconnection with backoff and a retry budget, liveness,
+ * page lifecycle, resume from the last event id, duplicate suppression and the send queue.
+ * Transports only move frames.
  */
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { pushlineError } from './errors.js';
 import { request } from './io/xhr.js';
 import type { Frame } from './parse/frame.js';
-import { longpoll } from './transports/longpoll.js';
-import { sse } from './transports/sse.js';
-import { streaming } from './transports/streaming.js';
 import type { Transport, TransportFactory, TransportRequest } from './transports/transport.js';
-import { websocket } from './transports/websocket.js';
 import type {
   ClientEvents,
   ClientOptions,
+  Dynamic,
   Endpoints,
   FailureClass,
   PushlineError,
@@ -23,8 +21,6 @@ import type {
 } from './types.js';
 import { absoluteUrl, endpointUrl, withQuery } from './url.js';
 
-const FACTORIES: { [K in TransportName]: TransportFactory } = { websocket, sse, streaming, longpoll };
-export const DEFAULT_TRANSPORTS: TransportName[] = ['websocket', 'sse', 'streaming', 'longpoll'];
 const DEFAULT_DELIMITER = '\n';
 /** A connection open this long counts as stable: the backoff starts again from the beginning. */
 const STABLE_MS = 5000;
@@ -32,29 +28,51 @@ const STABLE_MS = 5000;
 const UNSTABLE_LIMIT = 3;
 /** How many recent message ids are remembered to drop a replayed duplicate. */
 const RECENT_IDS = 128;
+/** The retry budget's window. */
+const BUDGET_WINDOW = 60000;
+/** With `whenHidden: 'pause'`, how long a page stays hidden before its connection is paused. */
+const PAUSE_AFTER = 30000;
 
-export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'paused' | 'closed';
 
 interface Settings {
-  transports: TransportName[];
+  transports: TransportFactory[];
   endpoints: Endpoints;
   connectTimeout: number;
   heartbeatTimeout: number;
-  backoff: Backoff | null;
+  backoff: (Backoff & { budget: number }) | null;
   withCredentials: boolean;
-  headers: Record<string, string>;
+  headers: Dynamic<Record<string, string>>;
+  query: Dynamic<Record<string, string>>;
+  token: Dynamic<string | null>;
   delimiter: string;
   maxMessageSize: number;
   sendQueueSize: number;
+  pauseWhenHidden: boolean;
 }
+
+/** What dynamic options resolved to for the current attempt. */
+interface Resolved {
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  token: string | null;
+}
+
+type Thenable<T> = { then(ok: (v: T) => void, fail: (e: unknown) => void): unknown };
 
 function pick<T>(value: T | undefined, fallback: T): T {
   return value === undefined ? fallback : value;
 }
 
-function settings(o: ClientOptions): Settings {
+/**
+ * Options with the transports already chosen: factories instead of names. `connect()` maps names
+ * to the four built-in factories; `createClient()` takes factories, so a bundler keeps only those.
+ */
+export type ClientSettings = Omit<ClientOptions, 'transports'> & { transports: TransportFactory[] };
+
+function settings(o: ClientSettings): Settings {
   const r = o.reconnect;
-  let backoff: Backoff | null = null;
+  let backoff: Settings['backoff'] = null;
   if (r !== false) {
     const given = r || {};
     backoff = {
@@ -63,13 +81,13 @@ function settings(o: ClientOptions): Settings {
       factor: pick(given.factor, DEFAULT_BACKOFF.factor),
       jitter: pick(given.jitter, DEFAULT_BACKOFF.jitter),
       maxAttempts: pick(given.maxAttempts, DEFAULT_BACKOFF.maxAttempts),
+      budget: pick(given.budget, 30),
     };
   }
-  const transports = o.transports || DEFAULT_TRANSPORTS;
-  for (let i = 0; i < transports.length; i++) {
-    if (!FACTORIES[transports[i]]) throw new TypeError('Pushline: unknown transport "' + transports[i] + '"');
-  }
-  if (!transports.length) throw new TypeError('Pushline: `transports` is empty');
+  const transports = o.transports;
+  if (!transports || !transports.length) throw new TypeError('Pushline: `transports` is empty');
+  const delimiter = pick(o.delimiter, DEFAULT_DELIMITER);
+  if (!delimiter) throw new TypeError('Pushline: `delimiter` is empty');
   return {
     transports,
     endpoints: o.endpoints || {},
@@ -78,9 +96,12 @@ function settings(o: ClientOptions): Settings {
     backoff,
     withCredentials: !!o.withCredentials,
     headers: o.headers || {},
-    delimiter: o.delimiter || DEFAULT_DELIMITER,
+    query: o.query || {},
+    token: o.token || null,
+    delimiter,
     maxMessageSize: pick(o.maxMessageSize, 1048576),
     sendQueueSize: pick(o.sendQueueSize, 100),
+    pauseWhenHidden: o.whenHidden === 'pause',
   };
 }
 
@@ -95,12 +116,13 @@ export class Client extends Emitter<ClientEvents> {
   private base: string;
   /** Index in `s.transports` of the transport being tried or used. */
   private index = 0;
-  /** First index of the current round of fallbacks; a round ends when it comes back here. */
+  /** Where the current round of fallbacks started; the round is over when it comes back here. */
   private roundStart = 0;
   private conn: Transport | null = null;
   /** Incremented per attempt; callbacks of an older attempt are ignored. */
   private attemptId = 0;
   private attemptStart = 0;
+  private attempts: number[] = [];
   private responded = false;
   private opened = false;
   private openedAt = 0;
@@ -109,21 +131,30 @@ export class Client extends Emitter<ClientEvents> {
   private failures = 0;
   /** Unstable connections in a row on the current transport. */
   private unstable = 0;
+  /** A reconnection time the server asked for (open frame `retry`, like SSE's `retry:`). */
+  private serverRetry = 0;
+  /** Wall-clock time of a scheduled reconnection, 0 when none is scheduled. */
+  private retryAt = 0;
   /** Where to resume: the last delivered id, or the server's `last` id before any delivery. */
   private cursor: string | null;
   private session: string | null = null;
+  private dyn: Resolved = { headers: {}, query: {}, token: null };
   private recent: string[] = [];
   private recentIndex: { [id: string]: true } = {};
   private outbox: string[] = [];
   private posting: { abort(): void } | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private pauseTimer: ReturnType<typeof setTimeout> | null = null;
+  private lifecycle: (e: Event) => void;
 
-  constructor(url: string, options?: ClientOptions) {
+  constructor(url: string, options: ClientSettings) {
     super();
-    const o = options || {};
+    const o = options;
     this.s = settings(o);
     this.base = absoluteUrl(url);
     this.lastEventId = this.cursor = o.lastEventId == null ? null : String(o.lastEventId);
+    this.lifecycle = (e) => this.onLifecycle(e.type);
+    this.listen(true);
     // Start on a fresh task so listeners added right after connect() see every event.
     this.wait(0, () => this.attempt());
   }
@@ -145,7 +176,7 @@ export class Client extends Emitter<ClientEvents> {
     return true;
   }
 
-  /** Stops everything: the connection, timers, pending requests. Emits `close` once. */
+  /** Stops everything: the connection, timers, pending requests, page listeners. Emits `close` once. */
   close(): void {
     this.stop(null);
   }
@@ -153,11 +184,24 @@ export class Client extends Emitter<ClientEvents> {
   // ---- connection attempts -------------------------------------------------------------
 
   private attempt(): void {
-    if (!this.s.transports.some((t) => FACTORIES[t].supported())) {
-      return this.stop(pushlineError('no-transport', 'this browser supports none of: ' + this.s.transports.join(', '), null));
+    this.retryAt = 0;
+    const s = this.s;
+    if (!s.transports.some((t) => t.supported())) {
+      return this.stop(pushlineError('no-transport', 'this browser supports none of: ' + s.transports.map((t) => t.name).join(', '), null));
     }
-    const name = this.s.transports[this.index];
-    const factory = FACTORIES[name];
+    // Offline: do not spin; the `online` event starts the next attempt.
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+      this.state = 'reconnecting';
+      return;
+    }
+    if (s.backoff) {
+      const t = now();
+      while (this.attempts.length && this.attempts[0] <= t - BUDGET_WINDOW) this.attempts.shift();
+      if (this.attempts.length >= s.backoff.budget) return this.schedule(this.attempts[0] + BUDGET_WINDOW - t);
+      this.attempts.push(t);
+    }
+    const factory = s.transports[this.index];
+    const name = factory.name;
     const id = ++this.attemptId;
     this.state = this.failures ? 'reconnecting' : 'connecting';
     this.session = null;
@@ -166,20 +210,6 @@ export class Client extends Emitter<ClientEvents> {
     if (!factory.supported()) {
       return this.fail(pushlineError('unsupported', 'this browser has no ' + name + ' support', name));
     }
-    const self = this;
-    const s = this.s;
-    const req: TransportRequest = {
-      url: () => this.url(name),
-      headers: () => {
-        const h: Record<string, string> = {};
-        for (const k in s.headers) h[k] = s.headers[k];
-        if (self.cursor !== null) h['Last-Event-ID'] = self.cursor;
-        return h;
-      },
-      withCredentials: s.withCredentials,
-      delimiter: s.delimiter,
-      maxMessageSize: s.maxMessageSize,
-    };
     this.wait(s.connectTimeout, () =>
       this.fail(
         this.responded
@@ -187,6 +217,68 @@ export class Client extends Emitter<ClientEvents> {
           : pushlineError('timeout', name + ' did not answer within ' + s.connectTimeout + ' ms', name),
       ),
     );
+    this.resolveOptions(id, () => this.open(id, factory));
+  }
+
+  /** Calls the options given as functions (token refresh etc.), waiting for promises. */
+  private resolveOptions(id: number, done: () => void): void {
+    const s = this.s;
+    const keys: (keyof Resolved)[] = ['headers', 'query', 'token'];
+    let pending = 1;
+    const settle = () => {
+      if (--pending === 0 && id === this.attemptId) done();
+    };
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      let value: unknown = s[key];
+      if (typeof value === 'function') {
+        try {
+          value = (value as () => unknown)();
+        } catch (e) {
+          return this.optionFailed(key, e);
+        }
+      }
+      if (value && typeof (value as Thenable<unknown>).then === 'function') {
+        pending++;
+        (value as Thenable<unknown>).then(
+          (v) => {
+            (this.dyn as unknown as Record<string, unknown>)[key] = v;
+            settle();
+          },
+          (e) => {
+            if (id === this.attemptId) this.optionFailed(key, e);
+          },
+        );
+      } else {
+        (this.dyn as unknown as Record<string, unknown>)[key] = value;
+      }
+    }
+    settle();
+  }
+
+  private optionFailed(key: string, e: unknown): void {
+    const error = pushlineError('options', 'the `' + key + '` option failed: ' + ((e as Error) && (e as Error).message), null);
+    this.emit('error', error);
+    this.fail(error);
+  }
+
+  private open(id: number, factory: TransportFactory): void {
+    const self = this;
+    const name = factory.name;
+    const s = this.s;
+    const req: TransportRequest = {
+      url: () => self.url(name),
+      headers: () => {
+        const h: Record<string, string> = {};
+        copy(self.dyn.headers, h);
+        if (self.dyn.token) h.Authorization = 'Bearer ' + self.dyn.token;
+        if (self.cursor !== null) h['Last-Event-ID'] = self.cursor;
+        return h;
+      },
+      withCredentials: s.withCredentials,
+      delimiter: s.delimiter,
+      maxMessageSize: s.maxMessageSize,
+    };
     try {
       this.conn = factory.open(req, {
         responded: () => {
@@ -200,13 +292,17 @@ export class Client extends Emitter<ClientEvents> {
         },
       });
     } catch (e) {
-      // Constructors throw for URLs the browser refuses (e.g. mixed content, bad port).
+      // Constructors throw for URLs the browser refuses (e.g. mixed content, a blocked port).
       this.fail(pushlineError('refused', name + ' could not start: ' + (e as Error).message, name));
     }
   }
 
   private url(name: TransportName): string {
-    const params: { [k: string]: string | null } = { lastEventId: this.cursor };
+    const params: { [k: string]: string | null } = {};
+    copy(this.dyn.query, params);
+    params.lastEventId = this.cursor;
+    // WebSocket and EventSource cannot send headers: the token goes in the query there.
+    if ((name === 'websocket' || name === 'sse') && this.dyn.token) params.access_token = this.dyn.token;
     if (name === 'longpoll') params.session = this.session;
     if (name === 'streaming' && this.s.delimiter !== DEFAULT_DELIMITER) params.delimiter = this.s.delimiter;
     return withQuery(endpointUrl(this.base, name, this.s.endpoints[name]), params);
@@ -218,6 +314,7 @@ export class Client extends Emitter<ClientEvents> {
     if (f.type === 'open') {
       const asked = this.cursor;
       this.session = f.session;
+      if (f.retry !== null) this.serverRetry = f.retry;
       // Before any delivery, or after a gap, the server's newest id is where to resume.
       if (f.gap || this.cursor === null) this.cursor = f.last;
       if (!this.opened) {
@@ -225,6 +322,7 @@ export class Client extends Emitter<ClientEvents> {
         this.openedAt = this.lastSeen;
         this.state = 'open';
         this.transport = name;
+        this.roundStart = this.index;
         this.watchHeartbeat();
         this.emit('open', { transport: name, resumed: f.resumed });
       }
@@ -251,7 +349,7 @@ export class Client extends Emitter<ClientEvents> {
     const limit = this.s.heartbeatTimeout;
     const silent = now() - this.lastSeen;
     if (silent >= limit) {
-      const name = this.s.transports[this.index];
+      const name = this.s.transports[this.index].name;
       return this.fail(pushlineError('muted', name + ' was silent for ' + silent + ' ms (heartbeatTimeout ' + limit + ')', name));
     }
     this.wait(limit - silent, () => this.watchHeartbeat());
@@ -261,7 +359,8 @@ export class Client extends Emitter<ClientEvents> {
 
   private fail(error: PushlineError): void {
     if (this.state === 'closed') return;
-    const name = this.s.transports[this.index];
+    const s = this.s;
+    const name = s.transports[this.index].name;
     const wasOpen = this.opened;
     const elapsed = now() - this.attemptStart;
     this.teardown();
@@ -269,7 +368,10 @@ export class Client extends Emitter<ClientEvents> {
     if (error.code === 'protocol' || error.code === 'too-large') this.emit('error', error);
 
     const reason = error.code as FailureClass;
-    let moveOn = !wasOpen || reason === 'muted';
+    // The server asked to wait (429/503 + Retry-After), or an option callback failed: not the
+    // transport's fault, so retry it after the delay instead of moving down the order.
+    const told = error.retryAfter !== undefined || error.status === 429 || error.status === 503 || error.code === 'options';
+    let moveOn = !told && (!wasOpen || reason === 'muted');
     if (wasOpen) {
       if (now() - this.openedAt >= STABLE_MS) {
         this.failures = 0;
@@ -278,7 +380,7 @@ export class Client extends Emitter<ClientEvents> {
         moveOn = true;
       }
     }
-    const count = this.s.transports.length;
+    const count = s.transports.length;
     if (moveOn && count > 1) {
       this.unstable = 0;
       this.index = (this.index + 1) % count;
@@ -288,14 +390,14 @@ export class Client extends Emitter<ClientEvents> {
         transport: name,
         reason,
         elapsed,
-        next: roundOver ? null : this.s.transports[this.index],
+        next: roundOver ? null : s.transports[this.index].name,
         error,
       });
+      if (this.isClosed()) return; // a listener closed the client
       // Within a round the next transport is a different path: try it at once.
       if (!roundOver && !wasOpen) return this.attempt();
-      this.roundStart = this.index;
+      if (wasOpen) this.roundStart = this.index;
     }
-    if (wasOpen) this.roundStart = this.index;
     this.retry(error);
   }
 
@@ -306,9 +408,19 @@ export class Client extends Emitter<ClientEvents> {
     if (this.failures > b.maxAttempts) {
       return this.stop(pushlineError('exhausted', 'gave up after ' + b.maxAttempts + ' attempts: ' + error.message, error.transport));
     }
-    const delay = backoffDelay(b, this.failures);
+    const delay = Math.max(backoffDelay(b, this.failures), error.retryAfter || 0, this.serverRetry);
     this.state = 'reconnecting';
-    this.emit('reconnecting', { attempt: this.failures, delay, transport: this.s.transports[this.index], error });
+    this.emit('reconnecting', { attempt: this.failures, delay, transport: this.s.transports[this.index].name, error });
+    if (!this.isClosed()) this.schedule(delay);
+  }
+
+  /** Re-reads the state after emitting: listeners may call close(), which TS cannot see. */
+  private isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  private schedule(delay: number): void {
+    this.retryAt = now() + delay;
     this.wait(delay, () => this.attempt());
   }
 
@@ -316,6 +428,7 @@ export class Client extends Emitter<ClientEvents> {
     this.attemptId++;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    this.retryAt = 0;
     if (this.conn) this.conn.close();
     this.conn = null;
     if (this.posting) this.posting.abort();
@@ -327,6 +440,7 @@ export class Client extends Emitter<ClientEvents> {
   private stop(error: PushlineError | null): void {
     if (this.state === 'closed') return;
     this.teardown();
+    this.listen(false);
     this.state = 'closed';
     if (error) this.emit('error', error);
     this.emit('close', { error });
@@ -340,6 +454,49 @@ export class Client extends Emitter<ClientEvents> {
     }, ms);
   }
 
+  // ---- page lifecycle ---------------------------------------------------------------------
+
+  private listen(on: boolean): void {
+    if (typeof window === 'undefined' || !window.addEventListener) return;
+    const method = on ? 'addEventListener' : 'removeEventListener';
+    const names = ['online', 'offline', 'pageshow'];
+    for (let i = 0; i < names.length; i++) window[method](names[i], this.lifecycle);
+    if (typeof document !== 'undefined') {
+      document[method]('visibilitychange', this.lifecycle);
+      document[method]('resume', this.lifecycle);
+    }
+    if (!on && this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+  }
+
+  /**
+   * After bfcache restore, a freeze, a background tab's throttled timers or the network coming
+   * back, timers cannot be trusted: check the wall clock now instead.
+   */
+  private onLifecycle(type: string): void {
+    if (this.state === 'closed') return;
+    const hidden = typeof document !== 'undefined' && document.visibilityState === 'hidden';
+    if (type === 'offline') return;
+    if (type === 'visibilitychange' && this.s.pauseWhenHidden) {
+      if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+      this.pauseTimer = null;
+      if (hidden) {
+        this.pauseTimer = setTimeout(() => {
+          this.pauseTimer = null;
+          this.teardown();
+          this.state = 'paused';
+        }, PAUSE_AFTER);
+        return;
+      }
+    }
+    if (hidden) return;
+    if (this.state === 'paused') return this.attempt();
+    if (this.opened) return this.watchHeartbeat();
+    // Waiting to reconnect: go now if the network is back or the wait is over by the clock.
+    if (this.state === 'reconnecting' && (type === 'online' || (this.retryAt && now() >= this.retryAt) || (!this.retryAt && !this.timer))) {
+      this.attempt();
+    }
+  }
+
   // ---- sending ------------------------------------------------------------------------------
 
   /** Drains the outbox in order: over the WebSocket, or one POST at a time. */
@@ -350,7 +507,8 @@ export class Client extends Emitter<ClientEvents> {
     const s = this.s;
     const url = withQuery(endpointUrl(this.base, 'send', s.endpoints.send), { session: this.session });
     const headers: Record<string, string> = { 'Content-Type': 'text/plain;charset=UTF-8' };
-    for (const k in s.headers) headers[k] = s.headers[k];
+    copy(this.dyn.headers, headers);
+    if (this.dyn.token) headers.Authorization = 'Bearer ' + this.dyn.token;
     const name = this.transport;
     this.posting = request({ method: 'POST', url, headers, withCredentials: s.withCredentials, body: this.outbox[0] }, (res) => {
       this.posting = null;
@@ -368,6 +526,10 @@ export class Client extends Emitter<ClientEvents> {
 function fatal(e: PushlineError): boolean {
   const c = e.closeCode;
   return e.status === 401 || e.status === 403 || e.status === 204 || c === 1008 || (c !== undefined && c >= 4000 && c < 5000);
+}
+
+function copy(from: { [k: string]: string } | null | undefined, to: { [k: string]: string | null }): void {
+  for (const k in from) to[k] = from[k];
 }
 
 function now(): number {

@@ -5,7 +5,7 @@ export function pushlineError(
   code: ErrorCode,
   message: string,
   transport: TransportName | null,
-  extra?: { status?: number; closeCode?: number },
+  extra?: { status?: number; closeCode?: number; retryAfter?: number },
 ): PushlineError {
   const e = new Error('Pushline: ' + message) as PushlineError;
   e.name = 'PushlineError';
@@ -14,6 +14,39 @@ export function pushlineError(
   if (extra) {
     if (extra.status !== undefined) e.status = extra.status;
     if (extra.closeCode !== undefined) e.closeCode = extra.closeCode;
+    if (extra.retryAfter !== undefined) e.retryAfter = extra.retryAfter;
   }
   return e;
+}
+
+/**
+ * Checks an HTTP response of a transport: status 200 and the expected content type.
+ * Returns the error to report, or null when the response is usable. `answered` tells whether
+ * the connection had opened before (a later failure is `closed`, an early one `refused`).
+ */
+export function responseError(
+  transport: TransportName,
+  status: number,
+  contentType: string,
+  expected: RegExp,
+  retryAfter: string | null,
+  answered: boolean,
+): PushlineError | null {
+  const code = answered ? 'closed' : 'refused';
+  if (!status) return pushlineError(code, transport + ' request failed (network error or CORS)', transport);
+  if (status !== 200) {
+    return pushlineError(code, transport + ' request answered HTTP ' + status, transport, { status, retryAfter: parseRetryAfter(retryAfter) });
+  }
+  if (!expected.test(contentType)) {
+    return pushlineError(code, transport + ' response has content type "' + contentType + '"', transport, { status });
+  }
+  return null;
+}
+
+/** Retry-After in ms: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return parseInt(value, 10) * 1000;
+  const at = Date.parse(value);
+  return isNaN(at) ? undefined : Math.max(0, at - new Date().getTime());
 }

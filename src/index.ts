@@ -2,11 +2,18 @@
  * Pushline: one real-time client over WebSocket, Server-Sent Events, streaming Comet or
  * long polling, with fallback, reconnection and last-event-ID resume.
  */
-import { Client } from './client.js';
-import type { ClientOptions } from './types.js';
+import { Client, type ClientSettings } from './client.js';
+import { longpoll } from './transports/longpoll.js';
+import { sse } from './transports/sse.js';
+import { streaming } from './transports/streaming.js';
+import type { TransportFactory } from './transports/transport.js';
+import { websocket } from './transports/websocket.js';
+import type { ClientOptions, TransportName } from './types.js';
 
-export { Client, DEFAULT_TRANSPORTS } from './client.js';
-export type { ClientState } from './client.js';
+export { Client } from './client.js';
+export type { ClientSettings, ClientState } from './client.js';
+export { websocket, sse, streaming, longpoll };
+export type { Transport, TransportEvents, TransportFactory, TransportRequest } from './transports/transport.js';
 // The polyfill's own name never shadows the global EventSource in a module that imports it;
 // the `EventSource` alias is the fixed contract (Pushline.EventSource) for drop-in use.
 export { PushlineEventSource, PushlineEventSource as EventSource, polyfill } from './eventsource.js';
@@ -15,7 +22,30 @@ export type * from './types.js';
 
 export const version = '0.1.0';
 
+const BUILT_IN: { [K in TransportName]: TransportFactory } = { websocket, sse, streaming, longpoll };
+/** The default fallback order. */
+export const DEFAULT_TRANSPORTS: TransportName[] = ['websocket', 'sse', 'streaming', 'longpoll'];
+
 /** Opens a client on the server's base URL (absolute, or relative to the page). */
 export function connect(url: string, options?: ClientOptions): Client {
+  const o = options || {};
+  const names = o.transports || DEFAULT_TRANSPORTS;
+  const transports: TransportFactory[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const f = BUILT_IN[names[i]];
+    if (!f) throw new TypeError('Pushline: unknown transport "' + names[i] + '"');
+    transports.push(f);
+  }
+  const settings = {} as ClientSettings;
+  for (const k in o) (settings as unknown as Record<string, unknown>)[k] = (o as Record<string, unknown>)[k];
+  settings.transports = transports;
+  return new Client(url, settings);
+}
+
+/**
+ * Like connect(), with the transport implementations passed in: a bundler then keeps only the
+ * transports the site uses. `createClient(url, { transports: [websocket, longpoll] })`.
+ */
+export function createClient(url: string, options: ClientSettings): Client {
   return new Client(url, options);
 }

@@ -41,6 +41,7 @@ export type FailureClass = 'unsupported' | 'refused' | 'timeout' | 'buffered' | 
 
 export type ErrorCode =
   | FailureClass
+  | 'options'
   | 'send-failed'
   | 'queue-full'
   | 'no-transport'
@@ -55,6 +56,8 @@ export interface PushlineError extends Error {
   status?: number;
   /** WebSocket close code, when a close caused the error. */
   closeCode?: number;
+  /** Ms the server asked the client to wait (Retry-After on 429/503). */
+  retryAfter?: number;
 }
 
 /** Emitted when the client leaves a transport for the next one in the order. */
@@ -107,7 +110,15 @@ export interface ReconnectOptions {
   jitter?: number;
   /** Failed attempts in a row before the client gives up [Infinity]. */
   maxAttempts?: number;
+  /**
+   * Retry budget: at most this many connection attempts in any 60 s window [30]. Past it the
+   * client waits, whatever the backoff says, so a server that keeps failing is not hammered.
+   */
+  budget?: number;
 }
+
+/** A value, or a function called at each (re)connection that returns it or a promise of it. */
+export type Dynamic<T> = T | (() => T | PromiseLike<T>);
 
 export type Endpoints = { [K in TransportName | 'send']?: string };
 
@@ -127,7 +138,20 @@ export interface ClientOptions {
   /** Send cookies and HTTP auth on cross-origin HTTP transports and EventSource [false]. */
   withCredentials?: boolean;
   /** Extra request headers for the streaming, long-polling and send requests [{}]. */
-  headers?: Record<string, string>;
+  headers?: Dynamic<Record<string, string>>;
+  /** Extra query parameters on every endpoint [{}]. */
+  query?: Dynamic<Record<string, string>>;
+  /**
+   * An auth token, re-read at each (re)connection [none]. Sent as `Authorization: Bearer` on HTTP
+   * requests, and as the `access_token` query parameter on WebSocket and EventSource, which
+   * cannot carry headers.
+   */
+  token?: Dynamic<string | null>;
+  /**
+   * What a hidden tab does with its connection [`'keep'`]: `'pause'` closes it after the page
+   * has been hidden for 30 s and resumes (from the last event id) when the page is visible.
+   */
+  whenHidden?: 'keep' | 'pause';
   /** Delimiter between frames on the streaming transport ['\n']. */
   delimiter?: string;
   /** Largest frame accepted, in characters [1048576]. */

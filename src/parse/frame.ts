@@ -4,7 +4,7 @@
  */
 export type Frame =
   | { type: 'message'; id: string; data: string; event: string }
-  | { type: 'open'; session: string | null; resumed: boolean; last: string | null; gap: boolean }
+  | { type: 'open'; session: string | null; resumed: boolean; last: string | null; gap: boolean; retry: number | null }
   | { type: 'ping' }
   | { type: 'unknown' };
 
@@ -23,7 +23,8 @@ export function decodeFrame(value: unknown): Frame | null {
     return { type: 'message', id: o.id, data: o.data, event: str(o.event) || 'message' };
   }
   if (type === 'open') {
-    return { type: 'open', session: str(o.session), resumed: o.resumed === true, last: str(o.last), gap: o.gap === true };
+    const retry = typeof o.retry === 'number' && o.retry >= 0 ? o.retry : null;
+    return { type: 'open', session: str(o.session), resumed: o.resumed === true, last: str(o.last), gap: o.gap === true, retry };
   }
   if (type === 'ping') return { type: 'ping' };
   // Forward compatibility: new control frames must not break old clients.

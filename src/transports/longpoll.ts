@@ -1,7 +1,9 @@
-import { pushlineError } from '../errors.js';
+import { responseError } from '../errors.js';
 import { request } from '../io/xhr.js';
 import { parseBatch } from '../parse/frame.js';
 import type { TransportFactory } from './transport.js';
+
+const JSON_TYPE = /^application\/json/i;
 
 /**
  * Long polling: each request is held by the server until it has messages, then answered with a
@@ -21,14 +23,10 @@ export const longpoll: TransportFactory = {
         (res) => {
           pending = null;
           if (!live) return;
-          const what = answered ? 'closed' : 'refused';
-          if (res.status !== 200) {
+          const error = responseError('longpoll', res.status, res.contentType, JSON_TYPE, res.retryAfter, answered);
+          if (error) {
             live = false;
-            return events.end(pushlineError(what, res.status ? 'poll answered HTTP ' + res.status : 'poll request failed', 'longpoll', { status: res.status }));
-          }
-          if (!/^application\/json/i.test(res.contentType)) {
-            live = false;
-            return events.end(pushlineError(what, 'poll response has content type "' + res.contentType + '"', 'longpoll', { status: 200 }));
+            return events.end(error);
           }
           const frames = parseBatch(res.text);
           if (!answered) {

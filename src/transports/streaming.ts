@@ -1,4 +1,4 @@
-import { pushlineError } from '../errors.js';
+import { pushlineError, responseError } from '../errors.js';
 import { openTextStream } from '../io/text-stream.js';
 import { createDelimitedParser } from '../parse/delimited.js';
 import { parseFrame } from '../parse/frame.js';
@@ -6,6 +6,7 @@ import type { PushlineError } from '../types.js';
 import type { TransportFactory } from './transport.js';
 
 const NON_BLANK = /\S/;
+const TEXT_PLAIN = /^text\/plain/i;
 
 /**
  * Comet HTTP streaming: one long-held response whose frames are cut out by a delimiter.
@@ -35,13 +36,10 @@ export const streaming: TransportFactory = {
     const stream = openTextStream(
       { url: req.url(), headers: req.headers(), withCredentials: req.withCredentials },
       {
-        response(status, contentType) {
-          if (status !== 200) {
-            finish(pushlineError('refused', 'streaming request answered HTTP ' + status, 'streaming', { status }));
-            return false;
-          }
-          if (!/^text\/plain/i.test(contentType)) {
-            finish(pushlineError('refused', 'streaming response has content type "' + contentType + '"', 'streaming', { status }));
+        response(status, contentType, retryAfter) {
+          const error = responseError('streaming', status, contentType, TEXT_PLAIN, retryAfter, false);
+          if (error) {
+            finish(error);
             return false;
           }
           answered = true;

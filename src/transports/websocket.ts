@@ -36,8 +36,11 @@ export const websocket: TransportFactory = {
       events.frame(parseFrame(data));
     };
     ws.onclose = (e: CloseEvent) => finish(e.code, 'WebSocket closed with code ' + e.code + (e.reason ? ' (' + e.reason + ')' : ''));
-    // An error is always followed by close, which carries the code.
-    ws.onerror = null;
+    // After open, an error is always followed by close, which carries the code; before open
+    // some engines (and proxies that swallow the handshake) give only the error.
+    ws.onerror = () => {
+      if (!opened) finish(1006, 'WebSocket failed before open');
+    };
     return {
       send(data) {
         if (!live || ws.readyState !== 1) return false;

@@ -72,17 +72,29 @@ describe('HTTP edge cases (msw)', () => {
   });
 
   it('a 401 stops the client with an error instead of retrying', async () => {
-    let calls = 0;
-    worker.use(http.get(BASE + '/poll', () => (calls++, new HttpResponse('no', { status: 401 }))));
-    client = connect(BASE, { transports: ['longpoll'] });
-    const err = await next<PushlineError>(client, 'error');
-    expect(err.status).to.equal(401);
-    await next(client, 'close');
-    expect(client.state).to.equal('closed');
-    expect(calls).to.equal(1);
+    worker.use(http.get(BASE + '/poll', () => new HttpResponse('no', { status: 401 })));
+    // Count the client's own requests (WebKit may repeat a 401 request internally).
+    let requests = 0;
+    const realOpen = XMLHttpRequest.prototype.open;
+    XMLHttpRequest.prototype.open = function (this: XMLHttpRequest, ...args: unknown[]) {
+      if (String(args[1]).includes('/mock/poll')) requests++;
+      return (realOpen as (...a: unknown[]) => void).apply(this, args);
+    } as typeof realOpen;
+    try {
+      client = connect(BASE, { transports: ['longpoll'], reconnect: { initialDelay: 10 } });
+      const closed = next(client, 'close');
+      const err = await next<PushlineError>(client, 'error');
+      expect(err.status).to.equal(401);
+      await closed;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(client.state).to.equal('closed');
+      expect(requests).to.equal(1);
+    } finally {
+      XMLHttpRequest.prototype.open = realOpen;
+    }
   });
 
-  it(`a stream that stalls after open is ${webkit ? 'never delivered (WebKit: buffered)' : 'detected as muted'}`, async () => {
+  it(`a stream that stalls after open is ${webkit ? 'never delivered (WebKit: timeout)' : 'detected as muted'}`, async () => {
     const enc = new TextEncoder();
     worker.use(
       http.get(BASE + '/stream', () => {
@@ -97,6 +109,8 @@ describe('HTTP edge cases (msw)', () => {
     );
     client = connect(BASE, { transports: ['streaming', 'longpoll'], heartbeatTimeout: 800, connectTimeout: 1500 });
     const f = await next<FallbackEvent>(client, 'fallback', 6000);
-    expect(f).to.include({ transport: 'streaming', reason: webkit ? 'buffered' : 'muted', next: 'longpoll' });
+    expect(f).to.include({ transport: 'streaming', next: 'longpoll' });
+    // WebKit: msw holds the whole response, headers included, so it looks like a hang.
+    expect(f.reason).to.equal(webkit ? 'timeout' : 'muted');
   });
 });

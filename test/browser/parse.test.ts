@@ -98,8 +98,9 @@ describe('frame decoding', () => {
 
   it('decodes open frames with gap and resume flags', () => {
     expect(parseFrame('{"type":"open","session":"s1","resumed":true,"last":"9","heartbeat":15000}')).to.deep.equal({
-      type: 'open', session: 's1', resumed: true, last: '9', gap: false,
+      type: 'open', session: 's1', resumed: true, last: '9', gap: false, retry: null,
     });
+    expect(parseFrame('{"type":"open","session":"s1","resumed":false,"last":null,"retry":2500}')).to.deep.include({ retry: 2500 });
     expect(parseFrame('{"type":"open","session":"s1","resumed":false,"last":null,"gap":true}')).to.deep.include({ gap: true, last: null });
   });
 

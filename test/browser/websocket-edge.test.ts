@@ -42,9 +42,10 @@ describe('WebSocket edge cases (mock-socket)', () => {
       client = connect(BASE, { transports: ['websocket'], reconnect: { initialDelay: 20, jitter: 0 } });
       await next<OpenEvent>(client, 'open');
       if (stops) {
+        const closing = next<PlClose>(client, 'close');
         const err = await next<PushlineError>(client, 'error');
         expect(err.closeCode).to.equal(code);
-        const closed = await next<PlClose>(client, 'close');
+        const closed = await closing;
         expect(closed.error).to.equal(err);
         expect(client.state).to.equal('closed');
       } else {
@@ -57,8 +58,8 @@ describe('WebSocket edge cases (mock-socket)', () => {
   }
 
   it('an error before open falls back to the next transport as refused', async () => {
-    server = new Server(WS_URL);
-    server.on('connection', () => server!.simulate('error'));
+    // The server refuses the handshake: the browser reports error, then close (1006).
+    server = new Server(WS_URL, { verifyClient: () => false });
     client = connect(BASE, { transports: ['websocket', 'longpoll'], endpoints: { longpoll: 'http://127.0.0.1:9/poll' }, reconnect: false });
     const f = await next<FallbackEvent>(client, 'fallback');
     expect(f).to.include({ transport: 'websocket', reason: 'refused', next: 'longpoll' });

@@ -1,0 +1,123 @@
+/**
+ * Blocking modes: the reference server imitates hostile networks so that the client's fallback
+ * can be tested end to end against real sockets.
+ *
+ * - refuse: answer like a proxy that rejects the transport (502 with an HTML body; for
+ *   WebSocket, a raw 502 to the upgrade request).
+ * - hang:   accept the TCP connection and never answer. The socket is kept so that
+ *   close() can destroy it.
+ * - buffer: answer (status and headers go out at once, the WebSocket upgrade completes) but hold
+ *   back every body byte / frame until the response ends, like a buffering proxy or antivirus.
+ *   It also applies to responses that are already live when the block is set, so an open
+ *   stream can "go muted"; lifting the block releases what was held. A long-poll response is
+ *   complete when written, so buffering changes nothing for it: that is why clients fall back
+ *   to long polling.
+ *
+ * Blocks apply per transport; the /send endpoint and the test controls are never blocked.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+export type TransportName = 'websocket' | 'sse' | 'streaming' | 'longpoll';
+export type BlockMode = 'refuse' | 'hang' | 'buffer';
+
+export const TRANSPORTS: readonly TransportName[] = ['websocket', 'sse', 'streaming', 'longpoll'];
+export const BLOCK_MODES: readonly BlockMode[] = ['refuse', 'hang', 'buffer'];
+
+export const BAD_GATEWAY_HTML = '<html><body><h1>502 Bad Gateway</h1></body></html>';
+
+export class Faults {
+  private readonly modes = new Map<TransportName, BlockMode>();
+  private readonly hung = new Set<Duplex>();
+
+  mode(transport: TransportName): BlockMode | null {
+    return this.modes.get(transport) ?? null;
+  }
+
+  set(transport: TransportName, mode: BlockMode | null): void {
+    if (!TRANSPORTS.includes(transport)) throw new TypeError(`unknown transport: ${String(transport)}`);
+    if (mode !== null && !BLOCK_MODES.includes(mode)) throw new TypeError(`unknown block mode: ${String(mode)}`);
+    if (mode) this.modes.set(transport, mode);
+    else this.modes.delete(transport);
+  }
+
+  /** 'refuse' over HTTP: what a proxy answers when it will not carry the request. */
+  refuse(res: ServerResponse): void {
+    res.writeHead(502, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': Buffer.byteLength(BAD_GATEWAY_HTML),
+      'Cache-Control': 'no-store',
+    });
+    res.end(BAD_GATEWAY_HTML);
+  }
+
+  /** 'refuse' for a WebSocket upgrade: a plain HTTP 502 instead of 101, then close. */
+  refuseUpgrade(socket: Duplex): void {
+    rawResponse(socket, 502, 'Bad Gateway', BAD_GATEWAY_HTML, 'text/html; charset=utf-8');
+  }
+
+  /** 'hang': keep the connection open and silent until close() (or the client) ends it. */
+  hang(socket: Duplex): void {
+    this.hung.add(socket);
+    socket.on('error', () => {});
+    socket.once('close', () => this.hung.delete(socket));
+  }
+
+  /** Number of connections currently held by 'hang'. */
+  get hanging(): number {
+    return this.hung.size;
+  }
+
+  /** Destroys every hung connection (used by close()). */
+  destroyHung(): void {
+    for (const s of this.hung) s.destroy();
+    this.hung.clear();
+  }
+}
+
+/**
+ * Writes through, or holds every chunk back while `held()` says the transport is buffered.
+ * Chunks stay separate so that a WebSocket can send each held frame as its own message.
+ */
+export class Valve {
+  private queue: string[] = [];
+
+  constructor(
+    private readonly held: () => boolean,
+    private readonly write: (chunk: string) => void,
+  ) {}
+
+  push(chunk: string): void {
+    if (this.held()) {
+      this.queue.push(chunk);
+      return;
+    }
+    this.release();
+    this.write(chunk);
+  }
+
+  /** Writes out whatever was held (call when the buffer block is lifted). */
+  release(): void {
+    if (!this.queue.length || this.held()) return;
+    const queue = this.queue;
+    this.queue = [];
+    for (const chunk of queue) this.write(chunk);
+  }
+
+  /** Bytes are being held back right now. */
+  get holding(): boolean {
+    return this.queue.length > 0;
+  }
+}
+
+/** Writes a complete HTTP/1.1 response on a socket that Node's HTTP layer has let go (upgrades). */
+export function rawResponse(socket: Duplex, status: number, reason: string, body: string, type = 'text/plain; charset=utf-8'): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Connection: close\r\n\r\n${body}`,
+  );
+}
