@@ -30,8 +30,6 @@ const UNSTABLE_LIMIT = 3;
 const RECENT_IDS = 128;
 /** The retry budget's window. */
 const BUDGET_WINDOW = 60000;
-/** With `whenHidden: 'pause'`, how long a page stays hidden before its connection is paused. */
-const PAUSE_AFTER = 30000;
 
 export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'paused' | 'closed';
 
@@ -48,7 +46,8 @@ interface Settings {
   delimiter: string;
   maxMessageSize: number;
   sendQueueSize: number;
-  pauseWhenHidden: boolean;
+  /** Ms hidden before pausing, or -1 to keep the connection in hidden pages. */
+  pauseAfter: number;
 }
 
 /** What dynamic options resolved to for the current attempt. */
@@ -101,7 +100,7 @@ function settings(o: ClientSettings): Settings {
     delimiter,
     maxMessageSize: pick(o.maxMessageSize, 1048576),
     sendQueueSize: pick(o.sendQueueSize, 100),
-    pauseWhenHidden: o.whenHidden === 'pause',
+    pauseAfter: o.whenHidden === 'pause' ? pick(o.pauseAfter, 30000) : -1,
   };
 }
 
@@ -112,51 +111,51 @@ export class Client extends Emitter<ClientEvents> {
   lastEventId: string | null;
   state: ClientState = 'connecting';
 
-  private s: Settings;
-  private base: string;
+  private _s: Settings;
+  private _base: string;
   /** Index in `s.transports` of the transport being tried or used. */
-  private index = 0;
+  private _index = 0;
   /** Where the current round of fallbacks started; the round is over when it comes back here. */
-  private roundStart = 0;
-  private conn: Transport | null = null;
+  private _roundStart = 0;
+  private _conn: Transport | null = null;
   /** Incremented per attempt; callbacks of an older attempt are ignored. */
-  private attemptId = 0;
-  private attemptStart = 0;
-  private attempts: number[] = [];
-  private responded = false;
-  private opened = false;
-  private openedAt = 0;
-  private lastSeen = 0;
+  private _attemptId = 0;
+  private _attemptStart = 0;
+  private _attempts: number[] = [];
+  private _responded = false;
+  private _opened = false;
+  private _openedAt = 0;
+  private _lastSeen = 0;
   /** Failed attempts since the last stable connection: drives backoff and maxAttempts. */
-  private failures = 0;
+  private _failures = 0;
   /** Unstable connections in a row on the current transport. */
-  private unstable = 0;
+  private _unstable = 0;
   /** A reconnection time the server asked for (open frame `retry`, like SSE's `retry:`). */
-  private serverRetry = 0;
+  private _serverRetry = 0;
   /** Wall-clock time of a scheduled reconnection, 0 when none is scheduled. */
-  private retryAt = 0;
+  private _retryAt = 0;
   /** Where to resume: the last delivered id, or the server's `last` id before any delivery. */
-  private cursor: string | null;
-  private session: string | null = null;
-  private dyn: Resolved = { headers: {}, query: {}, token: null };
-  private recent: string[] = [];
-  private recentIndex: { [id: string]: true } = {};
-  private outbox: string[] = [];
-  private posting: { abort(): void } | null = null;
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  private pauseTimer: ReturnType<typeof setTimeout> | null = null;
-  private lifecycle: (e: Event) => void;
+  private _cursor: string | null;
+  private _session: string | null = null;
+  private _dyn: Resolved = { headers: {}, query: {}, token: null };
+  private _recent: string[] = [];
+  private _recentIndex: { [id: string]: true } = {};
+  private _outbox: string[] = [];
+  private _posting: { abort(): void } | null = null;
+  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _pauseTimer: ReturnType<typeof setTimeout> | null = null;
+  private _lifecycle: (e: Event) => void;
 
   constructor(url: string, options: ClientSettings) {
     super();
     const o = options;
-    this.s = settings(o);
-    this.base = absoluteUrl(url);
-    this.lastEventId = this.cursor = o.lastEventId == null ? null : String(o.lastEventId);
-    this.lifecycle = (e) => this.onLifecycle(e.type);
-    this.listen(true);
+    this._s = settings(o);
+    this._base = absoluteUrl(url);
+    this.lastEventId = this._cursor = o.lastEventId == null ? null : String(o.lastEventId);
+    this._lifecycle = (e) => this._onLifecycle(e.type);
+    this._listen(true);
     // Start on a fresh task so listeners added right after connect() see every event.
-    this.wait(0, () => this.attempt());
+    this._wait(0, () => this._attempt());
   }
 
   /** Sends a message to the server: a WebSocket frame, or an HTTP POST on the other transports. */
@@ -166,28 +165,28 @@ export class Client extends Emitter<ClientEvents> {
       return false;
     }
     const text = String(data);
-    if (this.opened && !this.outbox.length && this.conn && this.conn.send(text)) return true;
-    if (this.outbox.length >= this.s.sendQueueSize) {
-      this.emit('error', pushlineError('queue-full', 'send queue is full (sendQueueSize ' + this.s.sendQueueSize + ')', this.transport));
+    if (this._opened && !this._outbox.length && this._conn && this._conn.send(text)) return true;
+    if (this._outbox.length >= this._s.sendQueueSize) {
+      this.emit('error', pushlineError('queue-full', 'send queue is full (sendQueueSize ' + this._s.sendQueueSize + ')', this.transport));
       return false;
     }
-    this.outbox.push(text);
-    this.flush();
+    this._outbox.push(text);
+    this._flush();
     return true;
   }
 
   /** Stops everything: the connection, timers, pending requests, page listeners. Emits `close` once. */
   close(): void {
-    this.stop(null);
+    this._stop(null);
   }
 
   // ---- connection attempts -------------------------------------------------------------
 
-  private attempt(): void {
-    this.retryAt = 0;
-    const s = this.s;
+  private _attempt(): void {
+    this._retryAt = 0;
+    const s = this._s;
     if (!s.transports.some((t) => t.supported())) {
-      return this.stop(pushlineError('no-transport', 'this browser supports none of: ' + s.transports.map((t) => t.name).join(', '), null));
+      return this._stop(pushlineError('no-transport', 'this browser supports none of: ' + s.transports.map((t) => t.name).join(', '), null));
     }
     // Offline: do not spin; the `online` event starts the next attempt.
     if (typeof navigator !== 'undefined' && navigator.onLine === false) {
@@ -196,37 +195,37 @@ export class Client extends Emitter<ClientEvents> {
     }
     if (s.backoff) {
       const t = now();
-      while (this.attempts.length && this.attempts[0] <= t - BUDGET_WINDOW) this.attempts.shift();
-      if (this.attempts.length >= s.backoff.budget) return this.schedule(this.attempts[0] + BUDGET_WINDOW - t);
-      this.attempts.push(t);
+      while (this._attempts.length && this._attempts[0] <= t - BUDGET_WINDOW) this._attempts.shift();
+      if (this._attempts.length >= s.backoff.budget) return this._schedule(this._attempts[0] + BUDGET_WINDOW - t);
+      this._attempts.push(t);
     }
-    const factory = s.transports[this.index];
+    const factory = s.transports[this._index];
     const name = factory.name;
-    const id = ++this.attemptId;
-    this.state = this.failures ? 'reconnecting' : 'connecting';
-    this.session = null;
-    this.responded = this.opened = false;
-    this.attemptStart = now();
+    const id = ++this._attemptId;
+    this.state = this._failures ? 'reconnecting' : 'connecting';
+    this._session = null;
+    this._responded = this._opened = false;
+    this._attemptStart = now();
     if (!factory.supported()) {
-      return this.fail(pushlineError('unsupported', 'this browser has no ' + name + ' support', name));
+      return this._fail(pushlineError('unsupported', 'this browser has no ' + name + ' support', name));
     }
-    this.wait(s.connectTimeout, () =>
-      this.fail(
-        this.responded
+    this._wait(s.connectTimeout, () =>
+      this._fail(
+        this._responded
           ? pushlineError('buffered', name + ' answered but sent nothing within ' + s.connectTimeout + ' ms (buffering proxy?)', name)
           : pushlineError('timeout', name + ' did not answer within ' + s.connectTimeout + ' ms', name),
       ),
     );
-    this.resolveOptions(id, () => this.open(id, factory));
+    this._resolveOptions(id, () => this._open(id, factory));
   }
 
   /** Calls the options given as functions (token refresh etc.), waiting for promises. */
-  private resolveOptions(id: number, done: () => void): void {
-    const s = this.s;
+  private _resolveOptions(id: number, done: () => void): void {
+    const s = this._s;
     const keys: (keyof Resolved)[] = ['headers', 'query', 'token'];
     let pending = 1;
     const settle = () => {
-      if (--pending === 0 && id === this.attemptId) done();
+      if (--pending === 0 && id === this._attemptId) done();
     };
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
@@ -235,44 +234,44 @@ export class Client extends Emitter<ClientEvents> {
         try {
           value = (value as () => unknown)();
         } catch (e) {
-          return this.optionFailed(key, e);
+          return this._optionFailed(key, e);
         }
       }
       if (value && typeof (value as Thenable<unknown>).then === 'function') {
         pending++;
         (value as Thenable<unknown>).then(
           (v) => {
-            (this.dyn as unknown as Record<string, unknown>)[key] = v;
+            (this._dyn as unknown as Record<string, unknown>)[key] = v;
             settle();
           },
           (e) => {
-            if (id === this.attemptId) this.optionFailed(key, e);
+            if (id === this._attemptId) this._optionFailed(key, e);
           },
         );
       } else {
-        (this.dyn as unknown as Record<string, unknown>)[key] = value;
+        (this._dyn as unknown as Record<string, unknown>)[key] = value;
       }
     }
     settle();
   }
 
-  private optionFailed(key: string, e: unknown): void {
+  private _optionFailed(key: string, e: unknown): void {
     const error = pushlineError('options', 'the `' + key + '` option failed: ' + ((e as Error) && (e as Error).message), null);
     this.emit('error', error);
-    this.fail(error);
+    this._fail(error);
   }
 
-  private open(id: number, factory: TransportFactory): void {
+  private _open(id: number, factory: TransportFactory): void {
     const self = this;
     const name = factory.name;
-    const s = this.s;
+    const s = this._s;
     const req: TransportRequest = {
-      url: () => self.url(name),
+      url: () => self._url(name),
       headers: () => {
         const h: Record<string, string> = {};
-        copy(self.dyn.headers, h);
-        if (self.dyn.token) h.Authorization = 'Bearer ' + self.dyn.token;
-        if (self.cursor !== null) h['Last-Event-ID'] = self.cursor;
+        copy(self._dyn.headers, h);
+        if (self._dyn.token) h.Authorization = 'Bearer ' + self._dyn.token;
+        if (self._cursor !== null) h['Last-Event-ID'] = self._cursor;
         return h;
       },
       withCredentials: s.withCredentials,
@@ -280,91 +279,91 @@ export class Client extends Emitter<ClientEvents> {
       maxMessageSize: s.maxMessageSize,
     };
     try {
-      this.conn = factory.open(req, {
+      this._conn = factory.open(req, {
         responded: () => {
-          if (id === self.attemptId) self.responded = true;
+          if (id === self._attemptId) self._responded = true;
         },
         frame: (f) => {
-          if (id === self.attemptId) self.onFrame(f, name);
+          if (id === self._attemptId) self._onFrame(f, name);
         },
         end: (e) => {
-          if (id === self.attemptId) self.fail(e);
+          if (id === self._attemptId) self._fail(e);
         },
       });
     } catch (e) {
       // Constructors throw for URLs the browser refuses (e.g. mixed content, a blocked port).
-      this.fail(pushlineError('refused', name + ' could not start: ' + (e as Error).message, name));
+      this._fail(pushlineError('refused', name + ' could not start: ' + (e as Error).message, name));
     }
   }
 
-  private url(name: TransportName): string {
+  private _url(name: TransportName): string {
     const params: { [k: string]: string | null } = {};
-    copy(this.dyn.query, params);
-    params.lastEventId = this.cursor;
+    copy(this._dyn.query, params);
+    params.lastEventId = this._cursor;
     // WebSocket and EventSource cannot send headers: the token goes in the query there.
-    if ((name === 'websocket' || name === 'sse') && this.dyn.token) params.access_token = this.dyn.token;
-    if (name === 'longpoll') params.session = this.session;
-    if (name === 'streaming' && this.s.delimiter !== DEFAULT_DELIMITER) params.delimiter = this.s.delimiter;
-    return withQuery(endpointUrl(this.base, name, this.s.endpoints[name]), params);
+    if ((name === 'websocket' || name === 'sse') && this._dyn.token) params.access_token = this._dyn.token;
+    if (name === 'longpoll') params.session = this._session;
+    if (name === 'streaming' && this._s.delimiter !== DEFAULT_DELIMITER) params.delimiter = this._s.delimiter;
+    return withQuery(endpointUrl(this._base, name, this._s.endpoints[name]), params);
   }
 
-  private onFrame(f: Frame | null, name: TransportName): void {
-    this.lastSeen = now();
-    if (!f) return this.fail(pushlineError('protocol', name + ' delivered data that is not a Pushline frame', name));
+  private _onFrame(f: Frame | null, name: TransportName): void {
+    this._lastSeen = now();
+    if (!f) return this._fail(pushlineError('protocol', name + ' delivered data that is not a Pushline frame', name));
     if (f.type === 'open') {
-      const asked = this.cursor;
-      this.session = f.session;
-      if (f.retry !== null) this.serverRetry = f.retry;
+      const asked = this._cursor;
+      this._session = f.session;
+      if (f.retry !== null) this._serverRetry = f.retry;
       // Before any delivery, or after a gap, the server's newest id is where to resume.
-      if (f.gap || this.cursor === null) this.cursor = f.last;
-      if (!this.opened) {
-        this.opened = true;
-        this.openedAt = this.lastSeen;
+      if (f.gap || this._cursor === null) this._cursor = f.last;
+      if (!this._opened) {
+        this._opened = true;
+        this._openedAt = this._lastSeen;
         this.state = 'open';
         this.transport = name;
-        this.roundStart = this.index;
-        this.watchHeartbeat();
+        this._roundStart = this._index;
+        this._watchHeartbeat();
         this.emit('open', { transport: name, resumed: f.resumed });
       }
       // A listener may have closed the client: check before each further step.
-      if (f.gap && this.opened) this.emit('gap', { lastEventId: asked, transport: name });
-      this.flush();
+      if (f.gap && this._opened) this.emit('gap', { lastEventId: asked, transport: name });
+      this._flush();
     } else if (f.type === 'message') {
-      if (!this.opened) return this.fail(pushlineError('protocol', name + ' sent a message before the open frame', name));
-      if (this.recentIndex[f.id]) return; // a replayed duplicate
-      this.remember(f.id);
-      this.cursor = this.lastEventId = f.id;
+      if (!this._opened) return this._fail(pushlineError('protocol', name + ' sent a message before the open frame', name));
+      if (this._recentIndex[f.id]) return; // a replayed duplicate
+      this._remember(f.id);
+      this._cursor = this.lastEventId = f.id;
       this.emit('message', { data: f.data, id: f.id, event: f.event });
     }
   }
 
-  private remember(id: string): void {
-    if (this.recent.length >= RECENT_IDS) delete this.recentIndex[this.recent.shift() as string];
-    this.recent.push(id);
-    this.recentIndex[id] = true;
+  private _remember(id: string): void {
+    if (this._recent.length >= RECENT_IDS) delete this._recentIndex[this._recent.shift() as string];
+    this._recent.push(id);
+    this._recentIndex[id] = true;
   }
 
   /** Liveness by wall-clock time: a throttled or frozen timer cannot make a dead link look alive. */
-  private watchHeartbeat(): void {
-    const limit = this.s.heartbeatTimeout;
-    const silent = now() - this.lastSeen;
+  private _watchHeartbeat(): void {
+    const limit = this._s.heartbeatTimeout;
+    const silent = now() - this._lastSeen;
     if (silent >= limit) {
-      const name = this.s.transports[this.index].name;
-      return this.fail(pushlineError('muted', name + ' was silent for ' + silent + ' ms (heartbeatTimeout ' + limit + ')', name));
+      const name = this._s.transports[this._index].name;
+      return this._fail(pushlineError('muted', name + ' was silent for ' + silent + ' ms (heartbeatTimeout ' + limit + ')', name));
     }
-    this.wait(limit - silent, () => this.watchHeartbeat());
+    this._wait(limit - silent, () => this._watchHeartbeat());
   }
 
   // ---- the policy: fallback, backoff, give up ----------------------------------------------
 
-  private fail(error: PushlineError): void {
+  private _fail(error: PushlineError): void {
     if (this.state === 'closed') return;
-    const s = this.s;
-    const name = s.transports[this.index].name;
-    const wasOpen = this.opened;
-    const elapsed = now() - this.attemptStart;
-    this.teardown();
-    if (fatal(error)) return this.stop(error);
+    const s = this._s;
+    const name = s.transports[this._index].name;
+    const wasOpen = this._opened;
+    const elapsed = now() - this._attemptStart;
+    this._teardown();
+    if (fatal(error)) return this._stop(error);
     if (error.code === 'protocol' || error.code === 'too-large') this.emit('error', error);
 
     const reason = error.code as FailureClass;
@@ -373,148 +372,148 @@ export class Client extends Emitter<ClientEvents> {
     const told = error.retryAfter !== undefined || error.status === 429 || error.status === 503 || error.code === 'options';
     let moveOn = !told && (!wasOpen || reason === 'muted');
     if (wasOpen) {
-      if (now() - this.openedAt >= STABLE_MS) {
-        this.failures = 0;
-        this.unstable = 0;
-      } else if (++this.unstable >= UNSTABLE_LIMIT) {
+      if (now() - this._openedAt >= STABLE_MS) {
+        this._failures = 0;
+        this._unstable = 0;
+      } else if (++this._unstable >= UNSTABLE_LIMIT) {
         moveOn = true;
       }
     }
     const count = s.transports.length;
     if (moveOn && count > 1) {
-      this.unstable = 0;
-      this.index = (this.index + 1) % count;
-      const roundOver = this.index === this.roundStart;
+      this._unstable = 0;
+      this._index = (this._index + 1) % count;
+      const roundOver = this._index === this._roundStart;
       this.emit('fallback', {
-        attempt: this.failures + 1,
+        attempt: this._failures + 1,
         transport: name,
         reason,
         elapsed,
-        next: roundOver ? null : s.transports[this.index].name,
+        next: roundOver ? null : s.transports[this._index].name,
         error,
       });
-      if (this.isClosed()) return; // a listener closed the client
+      if (this._isClosed()) return; // a listener closed the client
       // Within a round the next transport is a different path: try it at once.
-      if (!roundOver && !wasOpen) return this.attempt();
-      if (wasOpen) this.roundStart = this.index;
+      if (!roundOver && !wasOpen) return this._attempt();
+      if (wasOpen) this._roundStart = this._index;
     }
-    this.retry(error);
+    this._retry(error);
   }
 
-  private retry(error: PushlineError): void {
-    const b = this.s.backoff;
-    this.failures++;
-    if (!b) return this.stop(error);
-    if (this.failures > b.maxAttempts) {
-      return this.stop(pushlineError('exhausted', 'gave up after ' + b.maxAttempts + ' attempts: ' + error.message, error.transport));
+  private _retry(error: PushlineError): void {
+    const b = this._s.backoff;
+    this._failures++;
+    if (!b) return this._stop(error);
+    if (this._failures > b.maxAttempts) {
+      return this._stop(pushlineError('exhausted', 'gave up after ' + b.maxAttempts + ' attempts: ' + error.message, error.transport));
     }
-    const delay = Math.max(backoffDelay(b, this.failures), error.retryAfter || 0, this.serverRetry);
+    const delay = Math.max(backoffDelay(b, this._failures), error.retryAfter || 0, this._serverRetry);
     this.state = 'reconnecting';
-    this.emit('reconnecting', { attempt: this.failures, delay, transport: this.s.transports[this.index].name, error });
-    if (!this.isClosed()) this.schedule(delay);
+    this.emit('reconnecting', { attempt: this._failures, delay, transport: this._s.transports[this._index].name, error });
+    if (!this._isClosed()) this._schedule(delay);
   }
 
   /** Re-reads the state after emitting: listeners may call close(), which TS cannot see. */
-  private isClosed(): boolean {
+  private _isClosed(): boolean {
     return this.state === 'closed';
   }
 
-  private schedule(delay: number): void {
-    this.retryAt = now() + delay;
-    this.wait(delay, () => this.attempt());
+  private _schedule(delay: number): void {
+    this._retryAt = now() + delay;
+    this._wait(delay, () => this._attempt());
   }
 
-  private teardown(): void {
-    this.attemptId++;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    this.retryAt = 0;
-    if (this.conn) this.conn.close();
-    this.conn = null;
-    if (this.posting) this.posting.abort();
-    this.posting = null;
-    this.opened = false;
+  private _teardown(): void {
+    this._attemptId++;
+    if (this._timer !== null) clearTimeout(this._timer);
+    this._timer = null;
+    this._retryAt = 0;
+    if (this._conn) this._conn.close();
+    this._conn = null;
+    if (this._posting) this._posting.abort();
+    this._posting = null;
+    this._opened = false;
     this.transport = null;
   }
 
-  private stop(error: PushlineError | null): void {
+  private _stop(error: PushlineError | null): void {
     if (this.state === 'closed') return;
-    this.teardown();
-    this.listen(false);
+    this._teardown();
+    this._listen(false);
     this.state = 'closed';
     if (error) this.emit('error', error);
     this.emit('close', { error });
   }
 
-  private wait(ms: number, fn: () => void): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
+  private _wait(ms: number, fn: () => void): void {
+    if (this._timer !== null) clearTimeout(this._timer);
+    this._timer = setTimeout(() => {
+      this._timer = null;
       fn();
     }, ms);
   }
 
   // ---- page lifecycle ---------------------------------------------------------------------
 
-  private listen(on: boolean): void {
+  private _listen(on: boolean): void {
     if (typeof window === 'undefined' || !window.addEventListener) return;
     const method = on ? 'addEventListener' : 'removeEventListener';
     const names = ['online', 'offline', 'pageshow'];
-    for (let i = 0; i < names.length; i++) window[method](names[i], this.lifecycle);
+    for (let i = 0; i < names.length; i++) window[method](names[i], this._lifecycle);
     if (typeof document !== 'undefined') {
-      document[method]('visibilitychange', this.lifecycle);
-      document[method]('resume', this.lifecycle);
+      document[method]('visibilitychange', this._lifecycle);
+      document[method]('resume', this._lifecycle);
     }
-    if (!on && this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+    if (!on && this._pauseTimer !== null) clearTimeout(this._pauseTimer);
   }
 
   /**
    * After bfcache restore, a freeze, a background tab's throttled timers or the network coming
    * back, timers cannot be trusted: check the wall clock now instead.
    */
-  private onLifecycle(type: string): void {
+  private _onLifecycle(type: string): void {
     if (this.state === 'closed') return;
     const hidden = typeof document !== 'undefined' && document.visibilityState === 'hidden';
     if (type === 'offline') return;
-    if (type === 'visibilitychange' && this.s.pauseWhenHidden) {
-      if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
-      this.pauseTimer = null;
+    if (type === 'visibilitychange' && this._s.pauseAfter >= 0) {
+      if (this._pauseTimer !== null) clearTimeout(this._pauseTimer);
+      this._pauseTimer = null;
       if (hidden) {
-        this.pauseTimer = setTimeout(() => {
-          this.pauseTimer = null;
-          this.teardown();
+        this._pauseTimer = setTimeout(() => {
+          this._pauseTimer = null;
+          this._teardown();
           this.state = 'paused';
-        }, PAUSE_AFTER);
+        }, this._s.pauseAfter);
         return;
       }
     }
     if (hidden) return;
-    if (this.state === 'paused') return this.attempt();
-    if (this.opened) return this.watchHeartbeat();
+    if (this.state === 'paused') return this._attempt();
+    if (this._opened) return this._watchHeartbeat();
     // Waiting to reconnect: go now if the network is back or the wait is over by the clock.
-    if (this.state === 'reconnecting' && (type === 'online' || (this.retryAt && now() >= this.retryAt) || (!this.retryAt && !this.timer))) {
-      this.attempt();
+    if (this.state === 'reconnecting' && (type === 'online' || (this._retryAt && now() >= this._retryAt) || (!this._retryAt && !this._timer))) {
+      this._attempt();
     }
   }
 
   // ---- sending ------------------------------------------------------------------------------
 
   /** Drains the outbox in order: over the WebSocket, or one POST at a time. */
-  private flush(): void {
-    if (!this.opened || this.posting || !this.conn) return;
-    while (this.outbox.length && this.conn.send(this.outbox[0])) this.outbox.shift();
-    if (!this.outbox.length) return;
-    const s = this.s;
-    const url = withQuery(endpointUrl(this.base, 'send', s.endpoints.send), { session: this.session });
+  private _flush(): void {
+    if (!this._opened || this._posting || !this._conn) return;
+    while (this._outbox.length && this._conn.send(this._outbox[0])) this._outbox.shift();
+    if (!this._outbox.length) return;
+    const s = this._s;
+    const url = withQuery(endpointUrl(this._base, 'send', s.endpoints.send), { session: this._session });
     const headers: Record<string, string> = { 'Content-Type': 'text/plain;charset=UTF-8' };
-    copy(this.dyn.headers, headers);
-    if (this.dyn.token) headers.Authorization = 'Bearer ' + this.dyn.token;
+    copy(this._dyn.headers, headers);
+    if (this._dyn.token) headers.Authorization = 'Bearer ' + this._dyn.token;
     const name = this.transport;
-    this.posting = request({ method: 'POST', url, headers, withCredentials: s.withCredentials, body: this.outbox[0] }, (res) => {
-      this.posting = null;
+    this._posting = request({ method: 'POST', url, headers, withCredentials: s.withCredentials, body: this._outbox[0] }, (res) => {
+      this._posting = null;
       if (res.status >= 200 && res.status < 300) {
-        this.outbox.shift();
-        return this.flush();
+        this._outbox.shift();
+        return this._flush();
       }
       // Kept in the outbox: sent again after the next open.
       this.emit('error', pushlineError('send-failed', 'send answered HTTP ' + res.status, name, { status: res.status }));

@@ -6,17 +6,17 @@
 type Listener<T> = (payload: T) => void;
 
 export class Emitter<Events extends object> {
-  private listeners: { [K in keyof Events]?: Listener<Events[K]>[] } = {};
+  private _listeners: { [K in keyof Events]?: Listener<Events[K]>[] } = {};
 
   on<K extends keyof Events>(name: K, fn: Listener<Events[K]>): this {
-    (this.listeners[name] || (this.listeners[name] = [])).push(fn);
+    (this._listeners[name] || (this._listeners[name] = [])).push(fn);
     return this;
   }
 
   off<K extends keyof Events>(name: K, fn: Listener<Events[K]>): this {
-    const list = this.listeners[name];
+    const list = this._listeners[name];
     // Copy-on-write: an emit in progress keeps iterating the array it started with.
-    if (list) this.listeners[name] = list.filter((l) => l !== fn && (l as Once<Events[K]>).fn !== fn);
+    if (list) this._listeners[name] = list.filter((l) => l !== fn && (l as Once<Events[K]>).fn !== fn);
     return this;
   }
 
@@ -30,7 +30,7 @@ export class Emitter<Events extends object> {
   }
 
   protected emit<K extends keyof Events>(name: K, payload: Events[K]): void {
-    const list = this.listeners[name];
+    const list = this._listeners[name];
     if (!list) return;
     for (let i = 0; i < list.length; i++) {
       try {
@@ -42,7 +42,7 @@ export class Emitter<Events extends object> {
   }
 
   protected listenerCount(name: keyof Events): number {
-    const list = this.listeners[name];
+    const list = this._listeners[name];
     return list ? list.length : 0;
   }
 }

@@ -149,9 +149,11 @@ export interface ClientOptions {
   token?: Dynamic<string | null>;
   /**
    * What a hidden tab does with its connection [`'keep'`]: `'pause'` closes it after the page
-   * has been hidden for 30 s and resumes (from the last event id) when the page is visible.
+   * has been hidden for `pauseAfter` ms and resumes (from the last event id) when it is visible.
    */
   whenHidden?: 'keep' | 'pause';
+  /** With `whenHidden: 'pause'`: ms a page stays hidden before its connection is paused [30000]. */
+  pauseAfter?: number;
   /** Delimiter between frames on the streaming transport ['\n']. */
   delimiter?: string;
   /** Largest frame accepted, in characters [1048576]. */

@@ -62,7 +62,7 @@ describe('script-tag bundle (dist/pushline.min.js)', () => {
     try {
       await waitFor(() => page.reports.some((r) => r.type === 'loaded'), 'the page to load');
       const loaded = page.reports.find((r) => r.type === 'loaded')!;
-      expect(loaded.payload).to.deep.equal({ version: '0.1.0', hasConnect: 'function' });
+      expect(loaded.payload).to.deep.equal({ version: '0.1.0', hasConnect: 'function', eventSource: 'function', polyfill: 'function' });
     } finally {
       page.remove();
     }
@@ -75,6 +75,8 @@ describe('ESM entry (dist/pushline.mjs)', () => {
     const url = new URL('../../dist/pushline.mjs', import.meta.url).href;
     const mod = (await import(url)) as typeof import('../../src/index.js');
     expect(mod.connect).to.be.a('function');
+    expect(mod.EventSource).to.equal(mod.PushlineEventSource);
+    expect(mod.polyfill).to.be.a('function');
     const client = mod.connect(ORIGIN, { transports: ['websocket'] });
     const got: string[] = [];
     client.on('message', (m) => got.push(m.data));

@@ -242,3 +242,40 @@ describe('EventSource conformance (native vs polyfill)', () => {
     }
   });
 });
+
+describe('EventSource polyfill extras (off by default)', () => {
+  it('lastEventIdQueryParameter sends the last id in the query too', async () => {
+    const es = new PushlineEventSource(fixture('reconnect', token()), { lastEventIdQueryParameter: 'lei' });
+    const seen = record(es as unknown as EventSource);
+    await waitFor(() => messages(seen).length === 2, 'two events', 8000);
+    es.close();
+    expect(messages(seen)[1][1]).to.equal('last=5 query=5');
+  });
+
+  it('headers are sent with every request', async () => {
+    const t = token();
+    const es = new PushlineEventSource(fixture('echo-headers', t), { headers: { 'X-Pushline-Test': 'yes', Authorization: 'Bearer abc' } });
+    const seen = record(es as unknown as EventSource);
+    await waitFor(() => messages(seen).length === 1, 'one event');
+    es.close();
+    expect(JSON.parse(messages(seen)[0][1] as string)).to.deep.equal({ 'x-pushline-test': 'yes', authorization: 'Bearer abc' });
+  });
+
+  it('heartbeatTimeout reconnects a stream that went silent', async () => {
+    const t = token();
+    const es = new PushlineEventSource(fixture('silent', t), { heartbeatTimeout: 300 });
+    const seen = record(es as unknown as EventSource);
+    await waitFor(() => seen.filter((s) => s.kind === 'open').length >= 2, 'a second open', 8000);
+    es.close();
+    expect(seen.slice(0, 3).map((s) => [s.kind, s.readyState])).to.deep.equal([['open', 1], ['error', 0], ['open', 1]]);
+    expect((await count(t)).count).to.be.greaterThan(1);
+  });
+
+  it('without extras, a silent stream stays open', async () => {
+    const es = new PushlineEventSource(fixture('silent', token()));
+    const seen = record(es as unknown as EventSource);
+    await sleep(600);
+    es.close();
+    expect(seen.map((s) => s.kind)).to.deep.equal(['open']);
+  });
+});

@@ -224,6 +224,31 @@ describe('reconnect and resume', function () {
     expect(client.transport).to.equal(null);
   });
 
+  it("whenHidden: 'pause' closes the connection in a hidden page and resumes when visible", async () => {
+    const setVisibility = (v: 'hidden' | 'visible') => {
+      Object.defineProperty(document, 'visibilityState', { value: v, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    };
+    try {
+      client = connect(ORIGIN, { transports: ['sse'], whenHidden: 'pause', pauseAfter: 100 });
+      const got = collect(client);
+      await next(client, 'open');
+      setVisibility('hidden');
+      await waitFor(() => client!.state === 'paused', 'the paused state');
+      expect(client.transport).to.equal(null);
+      const ids = await publishMany([{ data: 'while hidden' }]);
+      await sleep(100);
+      expect(got.length).to.equal(0);
+      const reopened = next<OpenEvent>(client, 'open');
+      setVisibility('visible');
+      expect((await reopened).resumed).to.equal(true);
+      await waitFor(() => got.length >= 1, 'the message published while hidden');
+      expect(got.map((m) => m.id)).to.deep.equal(ids);
+    } finally {
+      delete (document as { visibilityState?: unknown }).visibilityState;
+    }
+  });
+
   it('reconnects at once when the browser comes back online', async () => {
     client = connect(ORIGIN, { transports: ['websocket'], reconnect: { initialDelay: 60000, jitter: 0 } });
     await next(client, 'open');

@@ -46,6 +46,34 @@ describe('each transport alone', () => {
     });
   }
 
+  it('streaming with a custom delimiter: messages that contain the delimiter text round-trip', async () => {
+    const delimiter = 'ThisCometMessageEnded';
+    client = connect(ORIGIN, { transports: ['streaming'], delimiter });
+    const got = collect(client);
+    await next(client, 'open');
+    const msgs = [
+      { data: 'plain' },
+      { data: `contains ${delimiter} inside` },
+      { data: delimiter + delimiter },
+      { data: 'ThisComet' },
+      { data: 'MessageEnded' },
+      { data: 'multi\nline ü 😀' },
+    ];
+    const ids = await publishMany(msgs);
+    await waitFor(() => got.length >= msgs.length, 'the messages');
+    expect(got.map((m) => m.id)).to.deep.equal(ids);
+    expect(got.map((m) => m.data)).to.deep.equal(msgs.map((m) => m.data));
+  });
+
+  it('a full send queue rejects further sends with a queue-full error', async () => {
+    client = connect(ORIGIN, { transports: ['longpoll'], sendQueueSize: 2, connectTimeout: 5000 });
+    const errors: string[] = [];
+    client.on('error', (e) => errors.push(e.code));
+    // Not open yet: the queue holds two, the third is refused.
+    expect([client.send('a'), client.send('b'), client.send('c')]).to.deep.equal([true, true, false]);
+    expect(errors).to.deep.equal(['queue-full']);
+  });
+
   it('rejects an unknown transport name and an empty list with a TypeError', () => {
     expect(() => connect(ORIGIN, { transports: ['carrier-pigeon' as never] })).to.throw(TypeError, /unknown transport/);
     expect(() => connect(ORIGIN, { transports: [] })).to.throw(TypeError, /empty/);

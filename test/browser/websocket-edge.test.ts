@@ -89,6 +89,18 @@ describe('WebSocket edge cases (mock-socket)', () => {
     await waitFor(() => n === 2, 'a second connection');
   });
 
+  it('honours the reconnection time the server announces in its open frame', async () => {
+    server = new Server(WS_URL);
+    let n = 0;
+    server.on('connection', (socket) => {
+      socket.send(JSON.stringify({ type: 'open', session: 's', resumed: false, last: null, retry: 700 }));
+      if (++n === 1) setTimeout(() => socket.close({ code: 1011, reason: 'restart', wasClean: true }), 10);
+    });
+    client = connect(BASE, { transports: ['websocket'], reconnect: { initialDelay: 10, jitter: 0 } });
+    const r = await next<ReconnectingEvent>(client, 'reconnecting');
+    expect(r.delay).to.equal(700);
+  });
+
   it('drops a duplicate id that a server replays', async () => {
     serve((socket) => {
       for (const id of ['1', '2', '2', '1', '3']) socket.send(JSON.stringify({ id, data: 'd' + id }));
