@@ -274,6 +274,7 @@ export class Client extends Emitter<ClientEvents> {
         if (self._cursor !== null) h['Last-Event-ID'] = self._cursor;
         return h;
       },
+      cursor: () => self._cursor,
       withCredentials: s.withCredentials,
       delimiter: s.delimiter,
       maxMessageSize: s.maxMessageSize,

@@ -5,6 +5,13 @@
  * the new chunk (plus the last `delimiter.length - 1` pending characters, where a split
  * delimiter may begin) is searched. Re-searching one growing string would be quadratic for a
  * large message arriving in small chunks.
+ *
+ * `maxSize` bounds every frame, whatever the chunking: a complete frame longer than it is
+ * reported instead of delivered, and a partial frame is reported as soon as more than `maxSize`
+ * of its characters are pending (not counting the last `delimiter.length - 1`, which may be the
+ * start of a delimiter), so pending text never exceeds maxSize + delimiter.length - 1 + one chunk.
+ * After reporting a partial frame the parser lets go of it (keeping only those last characters,
+ * so that a delimiter split there is still found) and carries on.
  */
 export interface DelimitedParser {
   /** Feed the next piece of decoded text. */
@@ -46,9 +53,9 @@ export function createDelimitedParser(
       let start = idx + delimiter.length;
       const first = head + window.slice(0, idx);
       reset();
-      onFrame(first);
+      emit(first);
       while ((idx = window.indexOf(delimiter, start)) >= 0) {
-        onFrame(window.slice(start, idx));
+        emit(window.slice(start, idx));
         start = idx + delimiter.length;
       }
       const rest = window.slice(start);
@@ -58,11 +65,19 @@ export function createDelimitedParser(
         tail = keep ? rest.slice(-keep) : '';
       }
     }
-    if (size > maxSize) {
+    // The last `tail.length` pending characters may begin a delimiter: only the rest is surely frame.
+    if (size - tail.length > maxSize) {
       const over = size;
-      reset(); // release the memory before telling anyone
+      // Release the memory before telling anyone; keep only where a split delimiter may begin.
+      parts = tail ? [tail] : [];
+      size = tail.length;
       onOverflow(over);
     }
+  }
+
+  function emit(frame: string): void {
+    if (frame.length > maxSize) onOverflow(frame.length);
+    else onFrame(frame);
   }
 
   return { push, reset };

@@ -23,7 +23,8 @@ export function decodeFrame(value: unknown): Frame | null {
     return { type: 'message', id: o.id, data: o.data, event: str(o.event) || 'message' };
   }
   if (type === 'open') {
-    const retry = typeof o.retry === 'number' && o.retry >= 0 ? o.retry : null;
+    // JSON numbers past the double range parse to Infinity: not a delay anyone can wait for.
+    const retry = typeof o.retry === 'number' && o.retry >= 0 && isFinite(o.retry) ? o.retry : null;
     return { type: 'open', session: str(o.session), resumed: o.resumed === true, last: str(o.last), gap: o.gap === true, retry };
   }
   if (type === 'ping') return { type: 'ping' };

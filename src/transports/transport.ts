@@ -11,6 +11,8 @@ export interface TransportRequest {
   url(): string;
   /** Headers for HTTP requests, including `Last-Event-ID`. */
   headers(): Record<string, string>;
+  /** Where to resume: the id of the last delivered message (or the server's `last` id), or null. */
+  cursor(): string | null;
   withCredentials: boolean;
   delimiter: string;
   maxMessageSize: number;
