@@ -1,0 +1,729 @@
+// The reference server against real sockets: node:test, Node 20's fetch, node:http and `ws`.
+// Build first: npx tsc -p tsconfig.server.json. Run: node --test test/node/
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
+import { createServer } from '../../dist/server/index.js';
+import { History } from '../../dist/server/history.js';
+import { delimiterEscaper } from '../../dist/server/frames.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const BAD_GATEWAY = '<html><body><h1>502 Bad Gateway</h1></body></html>';
+
+/** A server that is closed when the test ends. */
+async function start(t, options = {}) {
+  const srv = await createServer({ port: 0, host: '127.0.0.1', ...options });
+  t.after(() => srv.close());
+  return srv;
+}
+
+async function waitFor(cond, what, ms = 3000) {
+  for (const end = Date.now() + ms; !cond(); await sleep(5)) {
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+  }
+}
+
+/** One HTTP request with node:http (any header, Origin included); resolves with the whole answer. */
+function request(url, { method = 'GET', headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Opens a long-held GET and collects its body as it arrives. `s.answered` resolves with the
+ * status once the headers are in; `s.closed` resolves with whether the body ended normally.
+ */
+function openStream(url, headers = {}) {
+  const s = { text: '', status: 0, headers: {}, req: null, complete: false };
+  s.answered = new Promise((resolve) => {
+    s.req = http.get(url, { headers, agent: false }, (res) => {
+      s.status = res.statusCode;
+      s.headers = res.headers;
+      res.setEncoding('utf8');
+      res.on('data', (c) => (s.text += c));
+      res.on('error', () => {});
+      res.on('end', () => (s.complete = true));
+      resolve(res.statusCode);
+    });
+  });
+  s.closed = new Promise((resolve) => s.req.on('close', () => resolve(s.complete)));
+  s.req.on('error', () => {});
+  s.close = () => s.req.destroy();
+  return s;
+}
+
+/** Complete SSE events of a body: [{ id, frame }] (the leading comment is skipped). */
+function sseEvents(text) {
+  const blocks = text.split('\n\n');
+  blocks.pop(); // incomplete (or empty) tail
+  return blocks
+    .filter((b) => !b.startsWith(':'))
+    .map((b) => {
+      const lines = b.split('\n');
+      const id = lines.find((l) => l.startsWith('id: '))?.slice(4) ?? null;
+      return { id, frame: JSON.parse(lines.find((l) => l.startsWith('data: ')).slice(6)) };
+    });
+}
+
+/** Complete frames of a streaming body: split on the delimiter, skip blank ones (the prelude). */
+function streamFrames(text, delimiter = '\n') {
+  const parts = text.split(delimiter);
+  parts.pop();
+  return parts.filter((p) => p.trim()).map((p) => JSON.parse(p));
+}
+
+/** A ws client that records its frames; `opened` rejects on a refused upgrade. */
+function wsClient(url, options) {
+  const ws = new WebSocket(url, options);
+  const c = { ws, frames: [], status: null };
+  c.opened = new Promise((resolve, reject) => {
+    ws.on('open', resolve);
+    ws.on('unexpected-response', (req, res) => {
+      c.status = res.statusCode;
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => reject(Object.assign(new Error('HTTP ' + res.statusCode), { status: res.statusCode, body })));
+      res.on('error', () => {});
+    });
+    ws.on('error', reject);
+  });
+  c.opened.catch(() => {});
+  c.closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
+  ws.on('message', (d) => c.frames.push(JSON.parse(String(d))));
+  return c;
+}
+const wsUrl = (srv, q = '') => srv.url.replace('http', 'ws') + '/ws' + q;
+
+const control = (srv, name, body, headers = {}) =>
+  request(srv.url + '/_control/' + name, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body ?? {}),
+  });
+
+// ---------------------------------------------------------------------------------------------
+
+describe('history (pure)', () => {
+  test('keeps the last N, resumes from the id just before the oldest, refuses the rest', () => {
+    const h = new History(3);
+    assert.equal(h.latest, null);
+    assert.deepEqual(h.after('0'), []);
+    assert.deepEqual(['a', 'b', 'c', 'd', 'e'].map((v) => h.append(v)), ['1', '2', '3', '4', '5']);
+    assert.equal(h.latest, '5');
+    assert.deepEqual(h.after('2'), ['c', 'd', 'e']); // 2 is just before the oldest kept (3)
+    assert.deepEqual(h.after('4'), ['e']);
+    assert.deepEqual(h.after('5'), []);
+    for (const bad of ['1', '0', '6', '99', 'abc', '', '03', '-1', '2.0', ' 3']) assert.equal(h.after(bad), null, bad);
+  });
+
+  test('a zero-size history can only resume from the newest id', () => {
+    const h = new History(0);
+    h.append('x');
+    assert.deepEqual(h.after('1'), []);
+    assert.equal(h.after('0'), null);
+  });
+});
+
+describe('delimiter safety rule (pure)', () => {
+  test('rejects empty, quote, backslash and all-JSON-syntax delimiters', () => {
+    for (const bad of ['', 'a"b', 'x\\', '{}', 'abc', '  ', '0', 'true', 'E+-']) assert.equal(delimiterEscaper(bad), null, JSON.stringify(bad));
+    for (const good of ['\n', '|', 'ThisCometMessageEnded', '😀', '--X--']) assert.equal(typeof delimiterEscaper(good), 'function', good);
+  });
+
+  test('escapes the first character outside the JSON syntax set, as \\uXXXX in lowercase hex', () => {
+    const esc = delimiterEscaper('ThisCometMessageEnded'); // 'T' is the first char outside the set
+    assert.equal(esc('{"data":"The T"}'), '{"data":"\\u0054he \\u0054"}');
+    assert.equal(delimiterEscaper('ab|')('{"data":"a|b"}'), '{"data":"a\\u007cb"}');
+    assert.equal(delimiterEscaper('😀')('"😀"'), '"\\ud83d\\ude00"');
+  });
+});
+
+describe('publish', () => {
+  test('returns sequential decimal ids, also through the control endpoint', async (t) => {
+    const srv = await start(t);
+    assert.deepEqual([srv.publish('a'), srv.publish('b', { event: 'x' }), srv.publish('c')], ['1', '2', '3']);
+    const one = await control(srv, 'publish', { data: 'd', event: 'chat' });
+    assert.equal(one.status, 200);
+    assert.deepEqual(JSON.parse(one.body), { id: '4' });
+    const many = await control(srv, 'publish', [{ data: 'e' }, { data: 'f', event: 'g' }]);
+    assert.deepEqual(JSON.parse(many.body), { ids: ['5', '6'] });
+    assert.throws(() => srv.publish(42), TypeError);
+  });
+});
+
+describe('SSE', () => {
+  test('sends the comment, the open frame, then messages with SSE ids and event names', async (t) => {
+    const srv = await start(t);
+    srv.publish('before');
+    const s = openStream(srv.url + '/sse');
+    assert.equal(await s.answered, 200);
+    assert.match(s.headers['content-type'], /^text\/event-stream/);
+    assert.equal(s.headers['cache-control'], 'no-cache');
+    await waitFor(() => sseEvents(s.text).length === 1, 'open frame');
+    assert.ok(s.text.startsWith(': pushline\n\ndata: {"type":"open",'));
+    const [open] = sseEvents(s.text);
+    assert.deepEqual(open, { id: null, frame: { type: 'open', session: open.frame.session, resumed: false, last: '1', heartbeat: 15000 } });
+    assert.match(open.frame.session, /^s\d+$/);
+    assert.equal(srv.connections().sse, 1);
+
+    srv.publish('hello', { event: 'chat' });
+    srv.publish('plain', { event: 'message' });
+    await waitFor(() => sseEvents(s.text).length === 3, 'two messages');
+    assert.ok(s.text.endsWith('id: 2\ndata: {"id":"2","event":"chat","data":"hello"}\n\nid: 3\ndata: {"id":"3","data":"plain"}\n\n'));
+    s.close();
+    await waitFor(() => srv.connections().sse === 0, 'the server to notice');
+  });
+
+  test('resumes after lastEventId, preferring the Last-Event-ID header over the query', async (t) => {
+    const srv = await start(t);
+    for (let i = 1; i <= 5; i++) srv.publish('m' + i);
+    const s = openStream(srv.url + '/sse?lastEventId=3');
+    await waitFor(() => sseEvents(s.text).length === 3, 'open + 2 replayed');
+    const events = sseEvents(s.text);
+    assert.deepEqual(events[0].frame, { type: 'open', session: events[0].frame.session, resumed: true, last: '5', heartbeat: 15000 });
+    assert.deepEqual(events.slice(1).map((e) => [e.id, e.frame.data]), [['4', 'm4'], ['5', 'm5']]);
+    s.close();
+
+    const h = openStream(srv.url + '/sse?lastEventId=1', { 'Last-Event-ID': '4' });
+    await waitFor(() => sseEvents(h.text).length === 2, 'open + 1 replayed');
+    assert.deepEqual(sseEvents(h.text)[1].frame, { id: '5', data: 'm5' });
+    h.close();
+  });
+});
+
+describe('gap', () => {
+  test('an id older than the history, an unknown id and a future id all get gap:true and no replay', async (t) => {
+    const srv = await start(t, { history: 3 });
+    for (let i = 1; i <= 5; i++) srv.publish('m' + i);
+    for (const id of ['1', 'nonsense', '99']) {
+      const s = openStream(srv.url + '/stream?lastEventId=' + id);
+      await waitFor(() => streamFrames(s.text).length === 1, 'open frame');
+      srv.publish('live');
+      await waitFor(() => streamFrames(s.text).length === 2, 'live message');
+      const [open, live] = streamFrames(s.text);
+      assert.equal(open.gap, true, id);
+      assert.equal(open.resumed, false);
+      assert.equal(open.last, String(Number(live.id) - 1));
+      assert.equal(live.data, 'live');
+      s.close();
+    }
+  });
+
+  test('the id just before the oldest kept message is still resumable', async (t) => {
+    const srv = await start(t, { history: 3 });
+    for (let i = 1; i <= 5; i++) srv.publish('m' + i);
+    const c = wsClient(wsUrl(srv, '?lastEventId=2'));
+    await waitFor(() => c.frames.length === 4, 'open + 3 replayed');
+    assert.equal(c.frames[0].resumed, true);
+    assert.equal('gap' in c.frames[0], false);
+    assert.deepEqual(c.frames.slice(1).map((f) => f.id), ['3', '4', '5']);
+    c.ws.close();
+  });
+});
+
+describe('streaming', () => {
+  test('prelude of 2048 spaces and the delimiter, then newline-delimited frames', async (t) => {
+    const srv = await start(t);
+    srv.publish('one');
+    const s = openStream(srv.url + '/stream?lastEventId=0');
+    assert.equal(await s.answered, 200);
+    assert.equal(s.headers['content-type'], 'text/plain; charset=utf-8');
+    assert.equal(s.headers['cache-control'], 'no-cache, no-transform');
+    assert.equal(s.headers['x-accel-buffering'], 'no');
+    await waitFor(() => streamFrames(s.text).length === 2, 'open + replay');
+    assert.equal(s.text.slice(0, 2049), ' '.repeat(2048) + '\n');
+    assert.equal(s.text.slice(2049), '{"type":"open","session":"' + streamFrames(s.text)[0].session + '","resumed":true,"last":"1","heartbeat":15000}\n{"id":"1","data":"one"}\n');
+    srv.publish('line\nbreak "q" \\ 😀', { event: 'e' });
+    await waitFor(() => streamFrames(s.text).length === 3, 'live');
+    assert.deepEqual(streamFrames(s.text)[2], { id: '2', event: 'e', data: 'line\nbreak "q" \\ 😀' });
+    s.close();
+  });
+
+  test('a custom delimiter is used and escaped out of the frames, so payloads containing it round-trip', async (t) => {
+    const srv = await start(t);
+    for (const delimiter of ['ThisCometMessageEnded', '|', '😀', '\u2028']) {
+      const tricky = `a ${delimiter} b ${delimiter}${delimiter} T|😀\u2028 end`;
+      const s = openStream(srv.url + '/stream?delimiter=' + encodeURIComponent(delimiter));
+      await waitFor(() => streamFrames(s.text, delimiter).length === 1, 'open ' + delimiter);
+      assert.equal(s.text.slice(0, 2048 + delimiter.length), ' '.repeat(2048) + delimiter);
+      const id = srv.publish(tricky, { event: delimiter });
+      await waitFor(() => streamFrames(s.text, delimiter).length === 2, 'message ' + delimiter);
+      assert.deepEqual(streamFrames(s.text, delimiter)[1], { id, event: delimiter, data: tricky });
+      assert.equal(s.text.split(delimiter).length, 4, 'the delimiter occurs only as a separator');
+      s.close();
+    }
+  });
+
+  test('answers 400 to an invalid delimiter', async (t) => {
+    const srv = await start(t);
+    for (const d of ['', 'a"', 'a\\b', '{}', 'true', '123']) {
+      const res = await request(srv.url + '/stream?delimiter=' + encodeURIComponent(d));
+      assert.equal(res.status, 400, JSON.stringify(d));
+    }
+    assert.equal(srv.connections().streaming, 0);
+  });
+
+  test('the server-wide delimiter option applies when the client sends none', async (t) => {
+    const srv = await start(t, { delimiter: '\u0000END' });
+    const s = openStream(srv.url + '/stream');
+    await waitFor(() => streamFrames(s.text, '\u0000END').length === 1, 'open');
+    s.close();
+    await assert.rejects(createServer({ delimiter: '{}' }), TypeError);
+  });
+});
+
+describe('long polling', () => {
+  test('handshake answers at once with the open frame and the replay', async (t) => {
+    const srv = await start(t, { pollTimeout: 5000 });
+    srv.publish('a');
+    srv.publish('b');
+    const res = await request(srv.url + '/poll');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(res.headers['cache-control'], 'no-store');
+    const [open] = JSON.parse(res.body);
+    assert.deepEqual(open, { type: 'open', session: open.session, resumed: false, last: '2', heartbeat: 5000 });
+
+    const resumed = JSON.parse((await request(srv.url + '/poll?lastEventId=1')).body);
+    assert.equal(resumed[0].resumed, true);
+    assert.deepEqual(resumed.slice(1), [{ id: '2', data: 'b' }]);
+  });
+
+  test('a poll is held until a publish, which releases it with every message after the cursor', async (t) => {
+    const srv = await start(t, { pollTimeout: 5000 });
+    const [open] = JSON.parse((await request(srv.url + '/poll')).body);
+    assert.equal(open.last, null);
+    // No cursor: the open frame said last: null, so everything published since is after it.
+    const held = request(`${srv.url}/poll?session=${open.session}`);
+    await waitFor(() => srv.connections().longpoll === 1, 'the poll to be held');
+    srv.publish('x');
+    srv.publish('y', { event: 'e' }); // published in the same tick: one answer
+    const res = await held;
+    assert.deepEqual(JSON.parse(res.body), [{ id: '1', data: 'x' }, { id: '2', event: 'e', data: 'y' }]);
+    assert.equal(srv.connections().longpoll, 0);
+
+    // Messages already after the cursor: answered at once. The header beats the query.
+    const now = await request(`${srv.url}/poll?session=${open.session}&lastEventId=0`, { headers: { 'Last-Event-ID': '1' } });
+    assert.deepEqual(JSON.parse(now.body), [{ id: '2', event: 'e', data: 'y' }]);
+  });
+
+  test('a held poll times out with a ping', async (t) => {
+    const srv = await start(t, { pollTimeout: 200 });
+    srv.publish('a');
+    const res = await request(`${srv.url}/poll?session=s1&lastEventId=1`);
+    assert.deepEqual(JSON.parse(res.body), [{ type: 'ping' }]);
+  });
+
+  test('a cursor that fell out of the history gets a new open frame with gap', async (t) => {
+    const srv = await start(t, { history: 2 });
+    for (let i = 0; i < 5; i++) srv.publish('m');
+    const res = JSON.parse((await request(`${srv.url}/poll?session=s77&lastEventId=1`)).body);
+    assert.deepEqual(res, [{ type: 'open', session: 's77', resumed: false, last: '5', heartbeat: 25000, gap: true }]);
+    const unknown = JSON.parse((await request(`${srv.url}/poll?lastEventId=zzz`)).body);
+    assert.equal(unknown[0].gap, true);
+  });
+});
+
+describe('WebSocket', () => {
+  test('open frame, messages, and client frames reach onMessage with the session', async (t) => {
+    const got = [];
+    const srv = await start(t, { onMessage: (data, info) => got.push([data, info]) });
+    srv.publish('old');
+    const c = wsClient(wsUrl(srv));
+    await c.opened;
+    await waitFor(() => c.frames.length === 1, 'open frame');
+    const [open] = c.frames;
+    assert.deepEqual(open, { type: 'open', session: open.session, resumed: false, last: '1', heartbeat: 15000 });
+    srv.publish('hi', { event: 'chat' });
+    srv.publish('there');
+    await waitFor(() => c.frames.length === 3, 'two messages');
+    assert.deepEqual(c.frames.slice(1), [{ id: '2', event: 'chat', data: 'hi' }, { id: '3', data: 'there' }]);
+    c.ws.send('from client ü');
+    await waitFor(() => got.length === 1, 'onMessage');
+    assert.deepEqual(got[0], ['from client ü', { transport: 'websocket', session: open.session }]);
+    assert.equal(srv.connections().websocket, 1);
+    c.ws.close(1000);
+    assert.equal(await c.closed, 1000);
+  });
+
+  test('upgrades only on /ws', async (t) => {
+    const srv = await start(t);
+    const c = wsClient(srv.url.replace('http', 'ws') + '/elsewhere');
+    await assert.rejects(c.opened, { status: 404 });
+    assert.equal((await request(srv.url + '/ws')).status, 426);
+  });
+});
+
+describe('POST /send', () => {
+  test('hands the body to onMessage with the session and its transport', async (t) => {
+    const got = [];
+    const srv = await start(t, { onMessage: (data, info) => got.push([data, info]) });
+    const s = openStream(srv.url + '/sse');
+    await waitFor(() => sseEvents(s.text).length === 1, 'open');
+    const session = sseEvents(s.text)[0].frame.session;
+    const res = await request(`${srv.url}/send?session=${session}`, { method: 'POST', headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: 'hello ü😀' });
+    assert.equal(res.status, 204);
+    await request(`${srv.url}/send?session=nope`, { method: 'POST', body: 'who' });
+    await request(`${srv.url}/send`, { method: 'POST', body: 'anon' });
+    assert.deepEqual(got, [
+      ['hello ü😀', { transport: 'sse', session }],
+      ['who', { transport: null, session: 'nope' }],
+      ['anon', { transport: null, session: null }],
+    ]);
+    const received = JSON.parse((await request(srv.url + '/_control/received')).body);
+    assert.deepEqual(received[0], { data: 'hello ü😀', transport: 'sse', session });
+    assert.equal((await request(`${srv.url}/send`, { method: 'POST' })).status, 400);
+    assert.equal((await request(`${srv.url}/send`)).status, 405);
+    assert.equal(srv.stats.send, 5);
+    s.close();
+  });
+
+  test('a long-poll session is tied to longpoll', async (t) => {
+    const got = [];
+    const srv = await start(t, { onMessage: (data, info) => got.push(info.transport) });
+    const [open] = JSON.parse((await request(srv.url + '/poll')).body);
+    await request(`${srv.url}/send?session=${open.session}`, { method: 'POST', body: 'x' });
+    assert.deepEqual(got, ['longpoll']);
+  });
+});
+
+describe('block modes', () => {
+  const endpoints = { sse: '/sse', streaming: '/stream', longpoll: '/poll' };
+
+  test('refuse: HTTP transports answer 502 with an HTML body, the WebSocket upgrade too', async (t) => {
+    const srv = await start(t);
+    for (const [transport, p] of Object.entries(endpoints)) {
+      srv.block(transport, 'refuse');
+      const res = await request(srv.url + p);
+      assert.equal(res.status, 502, transport);
+      assert.equal(res.body, BAD_GATEWAY);
+      assert.match(res.headers['content-type'], /^text\/html/);
+    }
+    assert.equal((await control(srv, 'block', { transport: 'websocket', mode: 'refuse' })).status, 204);
+    const c = wsClient(wsUrl(srv));
+    await assert.rejects(c.opened, { status: 502, body: BAD_GATEWAY });
+    assert.deepEqual(srv.stats, { websocket: 1, sse: 1, streaming: 1, longpoll: 1, send: 0 });
+    // Lifting the block restores the transport.
+    srv.block('websocket', null);
+    srv.block('longpoll', null);
+    await wsClient(wsUrl(srv)).opened;
+    assert.equal((await request(srv.url + '/poll')).status, 200);
+  });
+
+  test('hang: no answer within 300 ms on any transport, and close() still ends at once', async (t) => {
+    const srv = await createServer({ port: 0 });
+    const pending = [];
+    for (const [transport, p] of Object.entries(endpoints)) {
+      srv.block(transport, 'hang');
+      pending.push([transport, openStream(srv.url + p)]);
+    }
+    srv.block('websocket', 'hang');
+    const c = wsClient(wsUrl(srv));
+    let wsSettled = false;
+    c.opened.then(() => (wsSettled = true), () => (wsSettled = true));
+    await sleep(300);
+    for (const [transport, s] of pending) assert.equal(s.status, 0, transport + ' answered');
+    assert.equal(wsSettled, false, 'websocket answered');
+    await srv.close();
+    for (const [, s] of pending) assert.equal(await s.closed, false); // cut, not completed
+    await c.closed;
+  });
+
+  test('buffer: sse and streaming answer but send no byte while open; lifting releases the bytes', async (t) => {
+    const srv = await start(t);
+    for (const transport of ['sse', 'streaming']) {
+      srv.block(transport, 'buffer');
+      const s = openStream(srv.url + endpoints[transport]);
+      assert.equal(await s.answered, 200);
+      srv.publish('held');
+      await sleep(300);
+      assert.equal(s.text, '', transport + ' leaked bytes');
+      srv.block(transport, null);
+      await waitFor(() => s.text.includes('"data":"held"'), transport + ' release');
+      s.close();
+    }
+  });
+
+  test('buffer: a live stream goes muted when the block is set', async (t) => {
+    const srv = await start(t, { heartbeat: 50 });
+    const s = openStream(srv.url + '/stream');
+    await waitFor(() => streamFrames(s.text).length >= 1, 'open');
+    srv.block('streaming', 'buffer');
+    const before = s.text.length;
+    srv.publish('muted');
+    await sleep(300); // heartbeats are held back too
+    assert.equal(s.text.length, before);
+    s.close();
+  });
+
+  test('buffer: long polling still works, the WebSocket opens but delivers nothing', async (t) => {
+    const srv = await start(t, { pollTimeout: 5000 });
+    srv.block('longpoll', 'buffer');
+    const [open] = JSON.parse((await request(srv.url + '/poll')).body);
+    assert.equal(open.type, 'open');
+    const held = request(`${srv.url}/poll?session=${open.session}`);
+    await waitFor(() => srv.connections().longpoll === 1, 'held poll');
+    srv.publish('through');
+    assert.deepEqual(JSON.parse((await held).body), [{ id: '1', data: 'through' }]);
+
+    srv.block('websocket', 'buffer');
+    const c = wsClient(wsUrl(srv));
+    await c.opened;
+    srv.publish('held');
+    await sleep(300);
+    assert.equal(c.frames.length, 0);
+    srv.block('websocket', null);
+    await waitFor(() => c.frames.length === 2, 'released frames');
+    assert.equal(c.frames[0].type, 'open');
+    assert.deepEqual(c.frames[1], { id: '2', data: 'held' });
+    c.ws.close();
+  });
+
+  test('block rejects unknown transports and modes', async (t) => {
+    const srv = await start(t);
+    assert.throws(() => srv.block('pigeon', 'refuse'), TypeError);
+    assert.throws(() => srv.block('sse', 'slow'), TypeError);
+    assert.equal((await control(srv, 'block', { transport: 'pigeon', mode: 'hang' })).status, 400);
+    assert.equal((await control(srv, 'block', { transport: 'sse', mode: 'slow' })).status, 400);
+  });
+});
+
+describe('drop', () => {
+  test('abruptly ends every live connection on every transport', async (t) => {
+    const srv = await start(t, { pollTimeout: 5000 });
+    const sse = openStream(srv.url + '/sse');
+    const stream = openStream(srv.url + '/stream');
+    const c = wsClient(wsUrl(srv));
+    const [open] = JSON.parse((await request(srv.url + '/poll')).body);
+    const poll = openStream(`${srv.url}/poll?session=${open.session}`);
+    await c.opened;
+    await waitFor(() => Object.values(srv.connections()).every((n) => n === 1), 'one of each');
+    assert.equal((await control(srv, 'drop')).status, 204);
+    assert.deepEqual(srv.connections(), { websocket: 0, sse: 0, streaming: 0, longpoll: 0 });
+    assert.equal(await c.closed, 1006); // no close handshake
+    assert.equal(await sse.closed, false);
+    assert.equal(await stream.closed, false);
+    assert.equal(await poll.closed, false);
+    assert.equal(poll.status, 0);
+  });
+});
+
+describe('CORS', () => {
+  test('preflight reflects the origin and the requested headers', async (t) => {
+    const srv = await start(t);
+    const res = await request(srv.url + '/poll', {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://page.test:8000', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'last-event-id, authorization, x-anything' },
+    });
+    assert.equal(res.status, 204);
+    assert.equal(res.headers['access-control-allow-origin'], 'http://page.test:8000');
+    assert.equal(res.headers['access-control-allow-credentials'], 'true');
+    assert.equal(res.headers['access-control-allow-methods'], 'GET, POST, OPTIONS');
+    assert.equal(res.headers['access-control-allow-headers'], 'last-event-id, authorization, x-anything');
+    assert.equal(res.headers['access-control-max-age'], '600');
+    assert.match(res.headers.vary, /Origin/);
+    assert.equal(srv.stats.longpoll, 0, 'preflights are not counted');
+  });
+
+  test('every endpoint, the controls included, answers with CORS headers', async (t) => {
+    const srv = await start(t);
+    const headers = { Origin: 'http://other.test' };
+    const answers = [await request(srv.url + '/poll', { headers }), await control(srv, 'publish', { data: 'x' }, headers), await request(srv.url + '/missing', { headers })];
+    const s = openStream(srv.url + '/sse', headers);
+    await s.answered;
+    answers.push({ headers: s.headers });
+    s.close();
+    for (const res of answers) {
+      assert.equal(res.headers['access-control-allow-origin'], 'http://other.test');
+      assert.equal(res.headers['access-control-allow-credentials'], 'true');
+      assert.equal(res.headers['access-control-expose-headers'], 'Retry-After');
+      assert.equal(res.headers.vary, 'Origin');
+    }
+    assert.equal((await request(srv.url + '/poll')).headers['access-control-allow-origin'], undefined);
+  });
+
+  test('an origin outside allowOrigins gets 403, on WebSocket too; listed and own origins pass', async (t) => {
+    const srv = await start(t, { allowOrigins: ['http://good.test'] });
+    const evil = { Origin: 'http://evil.test' };
+    assert.equal((await request(srv.url + '/poll', { headers: evil })).status, 403);
+    assert.equal((await request(srv.url + '/poll', { method: 'OPTIONS', headers: evil })).status, 403);
+    assert.equal((await control(srv, 'publish', { data: 'x' }, evil)).status, 403);
+    await assert.rejects(wsClient(wsUrl(srv), { origin: 'http://evil.test' }).opened, { status: 403 });
+    const good = await request(srv.url + '/poll', { headers: { Origin: 'http://good.test' } });
+    assert.equal(good.status, 200);
+    assert.equal(good.headers['access-control-allow-origin'], 'http://good.test');
+    assert.equal((await request(srv.url + '/poll', { headers: { Origin: srv.url } })).status, 200);
+    const c = wsClient(wsUrl(srv), { origin: 'http://good.test' });
+    await c.opened;
+    c.ws.close();
+  });
+});
+
+describe('bad input', () => {
+  test('malformed control bodies get 400, unknown controls 404, and the server keeps going', async (t) => {
+    const srv = await start(t);
+    assert.equal((await control(srv, 'publish', '{not json')).status, 400);
+    assert.equal((await control(srv, 'publish', { event: 'no data' })).status, 400);
+    assert.equal((await control(srv, 'publish', [{ data: 'ok' }, { data: 3 }])).status, 400);
+    assert.equal(srv.publish('first after errors'), '1', 'a rejected batch publishes nothing');
+    assert.equal((await control(srv, 'block', '')).status, 400);
+    assert.equal((await control(srv, 'nope', {})).status, 404);
+    assert.equal((await request(srv.url + '/_control/publish')).status, 405);
+  });
+
+  test('bodies over maxBodySize get 413, declared or chunked', async (t) => {
+    const got = [];
+    const srv = await start(t, { maxBodySize: 1024, onMessage: (d) => got.push(d) });
+    assert.equal((await request(srv.url + '/send', { method: 'POST', body: 'x'.repeat(1025) })).status, 413);
+    assert.equal((await request(srv.url + '/send', { method: 'POST', body: 'x'.repeat(1024) })).status, 204);
+    const chunked = await new Promise((resolve, reject) => {
+      const req = http.request(srv.url + '/_control/publish', { method: 'POST', agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      req.write('{"data":"' + 'y'.repeat(800));
+      req.end('y'.repeat(800) + '"}');
+    });
+    assert.equal(chunked, 413);
+    assert.equal(got.length, 1);
+  });
+
+  test('garbage requests, absolute-form targets and aborted bodies do not hurt the server', async (t) => {
+    const srv = await start(t);
+    const raw = (text) =>
+      new Promise((resolve) => {
+        const sock = net.connect(srv.port, '127.0.0.1', () => sock.end(text));
+        let out = '';
+        sock.on('data', (d) => (out += d));
+        sock.on('error', () => {});
+        sock.on('close', () => resolve(out));
+      });
+    assert.match(await raw('GARBAGE\r\n\r\n'), /^HTTP\/1\.1 400/);
+    assert.match(await raw('GET http://elsewhere/poll HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 400/);
+    // A body cut off midway.
+    await new Promise((resolve) => {
+      const req = http.request(srv.url + '/send', { method: 'POST', agent: false, headers: { 'Content-Length': '100' } });
+      req.on('error', () => {});
+      req.write('partial');
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 50);
+    });
+    assert.equal((await request(srv.url + '/poll')).status, 200);
+  });
+});
+
+describe('heartbeat', () => {
+  test('idle connections get ping frames every `heartbeat` ms', async (t) => {
+    const srv = await start(t, { heartbeat: 100 });
+    const s = openStream(srv.url + '/stream');
+    const e = openStream(srv.url + '/sse');
+    const c = wsClient(wsUrl(srv));
+    await waitFor(() => streamFrames(s.text).filter((f) => f.type === 'ping').length >= 2, 'two stream pings');
+    await waitFor(() => sseEvents(e.text).filter((x) => x.frame.type === 'ping').length >= 2, 'two sse pings');
+    await waitFor(() => c.frames.filter((f) => f.type === 'ping').length >= 2, 'two ws pings');
+    assert.equal(streamFrames(s.text)[0].heartbeat, 100);
+    assert.ok(e.text.includes('\ndata: {"type":"ping"}\n\n'));
+    s.close();
+    e.close();
+    c.ws.close();
+  });
+});
+
+describe('static files', () => {
+  test('serves files with content types, index.html for /, mounts, and no traversal', async (t) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'pushline-static-'));
+    const other = await mkdtemp(path.join(tmpdir(), 'pushline-mount-'));
+    t.after(() => Promise.all([rm(dir, { recursive: true }), rm(other, { recursive: true })]));
+    await writeFile(path.join(dir, 'index.html'), '<h1>hi</h1>');
+    await mkdir(path.join(dir, 'sub'));
+    await writeFile(path.join(dir, 'sub', 'app.mjs'), 'export {};');
+    await writeFile(path.join(dir, 'a.css'), 'b{}');
+    await writeFile(path.join(dir, 'x.map'), '{}');
+    await writeFile(path.join(other, 'bundle.js'), 'var x;');
+    await writeFile(path.join(path.dirname(dir), 'pushline-secret.txt'), 'secret');
+    t.after(() => rm(path.join(path.dirname(dir), 'pushline-secret.txt')));
+    const srv = await start(t, { static: dir, mounts: { '/dist': other } });
+    const get = (p) => request(srv.url + p);
+    const index = await get('/');
+    assert.deepEqual([index.status, index.headers['content-type'], index.body], [200, 'text/html; charset=utf-8', '<h1>hi</h1>']);
+    assert.equal((await get('/sub/app.mjs')).headers['content-type'], 'text/javascript; charset=utf-8');
+    assert.equal((await get('/a.css')).headers['content-type'], 'text/css; charset=utf-8');
+    assert.match((await get('/x.map')).headers['content-type'], /^application\/json/);
+    const bundle = await get('/dist/bundle.js');
+    assert.deepEqual([bundle.status, bundle.body], [200, 'var x;']);
+    for (const p of ['/missing.js', '/..%2fpushline-secret.txt', '/%2e%2e/pushline-secret.txt', '/sub/..%5c..%5cpushline-secret.txt', '/dist/..%2f..%2fpushline-secret.txt', '/%E0%A4%A']) {
+      const res = await get(p);
+      assert.equal(res.status, 404, p);
+      assert.ok(!res.body.includes('secret'));
+    }
+    assert.equal((await request(srv.url + '/index.html', { method: 'HEAD' })).headers['content-length'], '11');
+  });
+});
+
+describe('close', () => {
+  test('ends live connections and stops listening without waiting for clients', async () => {
+    const srv = await createServer({ port: 0, pollTimeout: 60000 });
+    const s = openStream(srv.url + '/stream');
+    const c = wsClient(wsUrl(srv));
+    const poll = openStream(`${srv.url}/poll?session=s1`);
+    await c.opened;
+    await waitFor(() => srv.connections().longpoll === 1 && srv.connections().streaming === 1, 'connections');
+    await srv.close();
+    assert.equal(await c.closed, 1001);
+    await s.closed;
+    assert.equal(await poll.closed, false);
+    await assert.rejects(request(srv.url + '/poll'), { code: 'ECONNREFUSED' });
+  });
+});
+
+describe('CLI', () => {
+  test('prints the URL line and serves the demo and the bundles', async (t) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/server/cli.js'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    t.after(() => child.kill());
+    const line = await new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('\n')) resolve(out.split('\n')[0]);
+      });
+      child.on('exit', (code) => reject(new Error('exited with ' + code)));
+    });
+    assert.match(line, /^Pushline reference server listening on http:\/\/127\.0\.0\.1:\d+$/);
+    const url = line.split(' ').pop();
+    const poll = await request(url + '/poll');
+    assert.equal(JSON.parse(poll.body)[0].type, 'open');
+    assert.equal((await request(url + '/dist/server/cli.js')).status, 200);
+    const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
+    child.kill('SIGTERM');
+    assert.deepEqual(await exited, [0, null]);
+  });
+
+  test('rejects bad arguments with a usage line', async () => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/server/cli.js'), '--port', 'abc'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    assert.equal(code, 2);
+    assert.match(err, /usage: pushline-server/);
+  });
+});
