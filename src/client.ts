@@ -332,6 +332,13 @@ export class Client extends Emitter<ClientEvents> {
     } else if (f.type === 'message') {
       if (!this._opened) return this._fail(pushlineError('protocol', name + ' sent a message before the open frame', name));
       if (this._recentIndex[f.id]) return; // a replayed duplicate
+      if (f.data.length > this._s.maxMessageSize) {
+        // Skipped, not retried: a resume would bring the same message back forever.
+        this._cursor = f.id;
+        this._remember(f.id);
+        this.emit('error', pushlineError('too-large', 'message ' + f.id + ' (' + f.data.length + ' characters) exceeds maxMessageSize; skipped', name, { id: f.id }));
+        return;
+      }
       this._remember(f.id);
       this._cursor = this.lastEventId = f.id;
       this.emit('message', { data: f.data, id: f.id, event: f.event });
@@ -366,6 +373,7 @@ export class Client extends Emitter<ClientEvents> {
     this._teardown();
     if (fatal(error)) return this._stop(error);
     if (error.code === 'protocol' || error.code === 'too-large') this.emit('error', error);
+    if (error.id) this._cursor = error.id; // an oversized message: resume after it
 
     const reason = error.code as FailureClass;
     // The server asked to wait (429/503 + Retry-After), or an option callback failed: not the
@@ -525,7 +533,7 @@ export class Client extends Emitter<ClientEvents> {
 /** Answers that retrying cannot fix: the application must act. */
 function fatal(e: PushlineError): boolean {
   const c = e.closeCode;
-  return e.status === 401 || e.status === 403 || e.status === 204 || c === 1008 || (c !== undefined && c >= 4000 && c < 5000);
+  return e.status === 401 || e.status === 403 || e.code === 'closed-by-server' || c === 1008 || (c !== undefined && c >= 4000 && c < 5000);
 }
 
 function copy(from: { [k: string]: string } | null | undefined, to: { [k: string]: string | null }): void {

@@ -5,7 +5,7 @@ export function pushlineError(
   code: ErrorCode,
   message: string,
   transport: TransportName | null,
-  extra?: { status?: number; closeCode?: number; retryAfter?: number },
+  extra?: { status?: number; closeCode?: number; retryAfter?: number; id?: string },
 ): PushlineError {
   const e = new Error('Pushline: ' + message) as PushlineError;
   e.name = 'PushlineError';
@@ -15,6 +15,7 @@ export function pushlineError(
     if (extra.status !== undefined) e.status = extra.status;
     if (extra.closeCode !== undefined) e.closeCode = extra.closeCode;
     if (extra.retryAfter !== undefined) e.retryAfter = extra.retryAfter;
+    if (extra.id !== undefined) e.id = extra.id;
   }
   return e;
 }
@@ -34,6 +35,8 @@ export function responseError(
 ): PushlineError | null {
   const code = answered ? 'closed' : 'refused';
   if (!status) return pushlineError(code, transport + ' request failed (network error or CORS)', transport);
+  // 204: the server tells the client to stop (as for EventSource).
+  if (status === 204) return pushlineError('closed-by-server', transport + ' answered 204: the server asks the client to stop', transport, { status });
   if (status !== 200) {
     return pushlineError(code, transport + ' request answered HTTP ' + status, transport, { status, retryAfter: parseRetryAfter(retryAfter) });
   }

@@ -58,6 +58,8 @@ export interface PushlineError extends Error {
   closeCode?: number;
   /** Ms the server asked the client to wait (Retry-After on 429/503). */
   retryAfter?: number;
+  /** The id of the message the error is about (a message over maxMessageSize, skipped). */
+  id?: string;
 }
 
 /** Emitted when the client leaves a transport for the next one in the order. */

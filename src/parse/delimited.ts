@@ -24,7 +24,8 @@ export function createDelimitedParser(
   delimiter: string,
   maxSize: number,
   onFrame: (text: string) => void,
-  onOverflow: (size: number) => void,
+  /** The partial frame grew past maxSize; `head` is its first characters (to name the message). */
+  onOverflow: (size: number, head: string) => void,
 ): DelimitedParser {
   const keep = delimiter.length - 1; // chars of pending text a split delimiter may start in
   let parts: string[] = [];
@@ -68,15 +69,16 @@ export function createDelimitedParser(
     // The last `tail.length` pending characters may begin a delimiter: only the rest is surely frame.
     if (size - tail.length > maxSize) {
       const over = size;
+      const head = parts[0].slice(0, 256);
       // Release the memory before telling anyone; keep only where a split delimiter may begin.
       parts = tail ? [tail] : [];
       size = tail.length;
-      onOverflow(over);
+      onOverflow(over, head);
     }
   }
 
   function emit(frame: string): void {
-    if (frame.length > maxSize) onOverflow(frame.length);
+    if (frame.length > maxSize) onOverflow(frame.length, frame.slice(0, 256));
     else onFrame(frame);
   }
 

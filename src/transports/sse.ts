@@ -24,10 +24,6 @@ export const sse: TransportFactory = {
       events.responded();
     };
     es.onmessage = (e: MessageEvent<string>) => {
-      if (e.data.length > req.maxMessageSize) {
-        stop();
-        return events.end(pushlineError('too-large', 'an SSE event exceeded maxMessageSize', 'sse'));
-      }
       events.frame(parseFrame(e.data));
     };
     es.onerror = () => {

@@ -7,6 +7,7 @@ import type { TransportFactory } from './transport.js';
 
 const NON_BLANK = /\S/;
 const TEXT_PLAIN = /^text\/plain/i;
+const MESSAGE_HEAD = /^\s*\{"id":"((?:[^"\\]|\\.)*)"/;
 
 /**
  * Comet HTTP streaming: one long-held response whose frames are cut out by a delimiter.
@@ -26,12 +27,18 @@ export const streaming: TransportFactory = {
     };
     const parser = createDelimitedParser(
       req.delimiter,
-      req.maxMessageSize,
+      // Frames carry JSON escapes and the envelope, and the prelude is 2 KiB of padding: bound the
+      // buffer with room for those. The exact message limit is applied by the client.
+      2 * req.maxMessageSize + 4096,
       (text) => {
         // Blank frames are the prelude padding and keep-alives.
         if (live && NON_BLANK.test(text)) events.frame(parseFrame(text));
       },
-      () => finish(pushlineError('too-large', 'a streamed frame exceeded maxMessageSize', 'streaming')),
+      (size, head) => {
+        // Message frames start with their id (PROTOCOL.md): name it, so the client resumes after it.
+        const m = MESSAGE_HEAD.exec(head);
+        finish(pushlineError('too-large', 'a streamed frame exceeded maxMessageSize (' + size + ' characters)', 'streaming', m ? { id: JSON.parse('"' + m[1] + '"') as string } : undefined));
+      },
     );
     const stream = openTextStream(
       { url: req.url(), headers: req.headers(), withCredentials: req.withCredentials },

@@ -16,11 +16,7 @@ export const websocket: TransportFactory = {
       live = false;
       detach();
       if (ws.readyState < 2) ws.close();
-      events.end(
-        code === -1
-          ? pushlineError('too-large', why, 'websocket')
-          : pushlineError(opened ? 'closed' : 'refused', why, 'websocket', { closeCode: code }),
-      );
+      events.end(pushlineError(opened ? 'closed' : 'refused', why, 'websocket', { closeCode: code }));
     };
     const detach = () => {
       ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
@@ -32,7 +28,6 @@ export const websocket: TransportFactory = {
     ws.onmessage = (e: MessageEvent) => {
       const data: unknown = e.data;
       if (typeof data !== 'string') return events.frame(null);
-      if (data.length > req.maxMessageSize) return finish(-1, 'a WebSocket frame exceeded maxMessageSize');
       events.frame(parseFrame(data));
     };
     ws.onclose = (e: CloseEvent) => finish(e.code, 'WebSocket closed with code ' + e.code + (e.reason ? ' (' + e.reason + ')' : ''));

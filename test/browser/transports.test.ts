@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { connect } from '../../src/index.js';
 import type { Client } from '../../src/index.js';
-import type { OpenEvent } from '../../src/types.js';
+import type { OpenEvent, PushlineError } from '../../src/types.js';
 import { ALL, ORIGIN, collect, next, publishMany, receivedWhere, unblockAll, waitFor, sleep } from './helpers.js';
 
 describe('each transport alone', () => {
@@ -73,6 +73,20 @@ describe('each transport alone', () => {
     expect([client.send('a'), client.send('b'), client.send('c')]).to.deep.equal([true, true, false]);
     expect(errors).to.deep.equal(['queue-full']);
   });
+
+  for (const t of ALL) {
+    it(`${t}: a message over maxMessageSize is reported with its id and skipped; the next ones arrive`, async () => {
+      client = connect(ORIGIN, { transports: [t], maxMessageSize: 2000, reconnect: { initialDelay: 20, jitter: 0 } });
+      const got = collect(client);
+      const errors: PushlineError[] = [];
+      client.on('error', (e) => errors.push(e));
+      await next(client, 'open');
+      const ids = await publishMany([{ data: 'before' }, { data: 'y'.repeat(50000) }, { data: 'after' }]);
+      await waitFor(() => got.length >= 2, 'the two small messages');
+      expect(got.map((m) => m.id)).to.deep.equal([ids[0], ids[2]]);
+      expect(errors.map((e) => [e.code, e.id])).to.deep.equal([['too-large', ids[1]]]);
+    });
+  }
 
   it('rejects an unknown transport name and an empty list with a TypeError', () => {
     expect(() => connect(ORIGIN, { transports: ['carrier-pigeon' as never] })).to.throw(TypeError, /unknown transport/);

@@ -78,15 +78,24 @@ describe('WebSocket edge cases (mock-socket)', () => {
     expect(n).to.equal(2);
   });
 
-  it('a frame larger than maxMessageSize is an error and the connection is resumed', async () => {
+  it('a message larger than maxMessageSize is reported with its id and skipped, the stream goes on', async () => {
     let n = 0;
     serve((socket) => {
-      if (++n === 1) setTimeout(() => socket.send(JSON.stringify({ id: '1', data: 'x'.repeat(5000) })), 10);
+      n++;
+      setTimeout(() => {
+        socket.send(JSON.stringify({ id: '1', data: 'x'.repeat(5000) }));
+        socket.send(JSON.stringify({ id: '2', data: 'small' }));
+      }, 10);
     });
     client = connect(BASE, { transports: ['websocket'], maxMessageSize: 1000, reconnect: { initialDelay: 20, jitter: 0 } });
+    const got: string[] = [];
+    client.on('message', (m) => got.push(m.id));
     const err = await next<PushlineError>(client, 'error');
     expect(err.code).to.equal('too-large');
-    await waitFor(() => n === 2, 'a second connection');
+    expect(err.id).to.equal('1');
+    await waitFor(() => got.length === 1, 'the next message');
+    expect(got).to.deep.equal(['2']);
+    expect(n).to.equal(1); // no reconnection: a resume would only bring the same message back
   });
 
   it('honours the reconnection time the server announces in its open frame', async () => {
