@@ -85,15 +85,22 @@ interface Message {
   json: string;
 }
 
-/** A long poll held until a message or the poll timeout. */
-interface HeldPoll {
+/** A long poll (with a session): answered when there is something after its cursor. */
+interface PollRequest {
   res: ServerResponse;
   session: string;
   cursor: string;
+}
+
+/** A long poll held until a message or the poll timeout. */
+interface HeldPoll extends PollRequest {
   timer: NodeJS.Timeout;
 }
 
 type LiveTransport = 'websocket' | 'sse' | 'streaming';
+
+/** The options with their defaults applied. */
+type Settings = Required<Omit<ServerOptions, 'static' | 'onMessage' | 'allowOrigins'>> & ServerOptions;
 
 class HttpError extends Error {
   constructor(
@@ -164,7 +171,7 @@ class ReferenceServer implements PushlineServer {
   readonly stats: Record<Endpoint, number> = { websocket: 0, sse: 0, streaming: 0, longpoll: 0, send: 0 };
 
   private readonly http: http.Server;
-  private readonly wss = new WebSocketServer({ noServer: true, clientTracking: false });
+  private readonly wss: WebSocketServer;
   private readonly history: History<Message>;
   private readonly faults = new Faults();
   private readonly lives = new Set<Live>();
@@ -177,12 +184,13 @@ class ReferenceServer implements PushlineServer {
   private pollFlushQueued = false;
   private closing: Promise<void> | null = null;
 
-  constructor(private readonly o: Required<Omit<ServerOptions, 'static' | 'onMessage' | 'allowOrigins'>> & ServerOptions) {
+  constructor(private readonly o: Settings) {
     this.history = new History<Message>(o.history);
     const escape = delimiterEscaper(o.delimiter);
     if (!escape) throw new TypeError(`invalid delimiter: ${JSON.stringify(o.delimiter)} (see PROTOCOL.md, delimiter safety rule)`);
     this.escapeDefault = escape;
-    this.wss.options.maxPayload = o.maxBodySize;
+    // Not attached to the HTTP server: onUpgrade applies origins and blocks before handing over.
+    this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: o.maxBodySize });
     this.http = http.createServer({ noDelay: true });
     this.http.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
@@ -441,12 +449,15 @@ class ReferenceServer implements PushlineServer {
     }
     // Unknown sessions are fine (e.g. after a server restart): a poll is defined by its cursor.
     if (!this.sessions.has(session)) this.remember(session, 'longpoll');
-    const poll: HeldPoll = { res, session, cursor: cursor ?? '0', timer: null as unknown as NodeJS.Timeout };
-    if (this.answerIfReady(poll)) return;
-    poll.timer = setTimeout(() => {
-      this.polls.delete(poll);
-      answerPoll(res, [PING]);
-    }, this.o.pollTimeout);
+    const ask: PollRequest = { res, session, cursor: cursor ?? '0' };
+    if (this.answerIfReady(ask)) return;
+    const poll: HeldPoll = {
+      ...ask,
+      timer: setTimeout(() => {
+        this.polls.delete(poll);
+        answerPoll(res, [PING]);
+      }, this.o.pollTimeout),
+    };
     this.polls.add(poll);
     res.on('close', () => {
       clearTimeout(poll.timer);
@@ -455,7 +466,7 @@ class ReferenceServer implements PushlineServer {
   }
 
   /** Answers a poll if there is something after its cursor, or a gap open frame if the cursor is gone. */
-  private answerIfReady(poll: HeldPoll): boolean {
+  private answerIfReady(poll: PollRequest): boolean {
     const after = this.history.after(poll.cursor);
     if (after && !after.length) return false;
     const frames = after

@@ -427,7 +427,7 @@ describe('block modes', () => {
   });
 
   test('hang: no answer within 300 ms on any transport, and close() still ends at once', async (t) => {
-    const srv = await createServer({ port: 0 });
+    const srv = await start(t);
     const pending = [];
     for (const [transport, p] of Object.entries(endpoints)) {
       srv.block(transport, 'hang');
@@ -650,17 +650,19 @@ describe('heartbeat', () => {
 
 describe('static files', () => {
   test('serves files with content types, index.html for /, mounts, and no traversal', async (t) => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'pushline-static-'));
-    const other = await mkdtemp(path.join(tmpdir(), 'pushline-mount-'));
-    t.after(() => Promise.all([rm(dir, { recursive: true }), rm(other, { recursive: true })]));
+    // static/ and mount/ side by side in a private folder, with a file next to them that must stay out of reach.
+    const top = await mkdtemp(path.join(tmpdir(), 'pushline-files-'));
+    t.after(() => rm(top, { recursive: true, force: true }));
+    const dir = path.join(top, 'static');
+    const other = path.join(top, 'mount');
+    await mkdir(path.join(dir, 'sub'), { recursive: true });
+    await mkdir(other);
     await writeFile(path.join(dir, 'index.html'), '<h1>hi</h1>');
-    await mkdir(path.join(dir, 'sub'));
     await writeFile(path.join(dir, 'sub', 'app.mjs'), 'export {};');
     await writeFile(path.join(dir, 'a.css'), 'b{}');
     await writeFile(path.join(dir, 'x.map'), '{}');
     await writeFile(path.join(other, 'bundle.js'), 'var x;');
-    await writeFile(path.join(path.dirname(dir), 'pushline-secret.txt'), 'secret');
-    t.after(() => rm(path.join(path.dirname(dir), 'pushline-secret.txt')));
+    await writeFile(path.join(top, 'pushline-secret.txt'), 'secret');
     const srv = await start(t, { static: dir, mounts: { '/dist': other } });
     const get = (p) => request(srv.url + p);
     const index = await get('/');
@@ -680,8 +682,8 @@ describe('static files', () => {
 });
 
 describe('close', () => {
-  test('ends live connections and stops listening without waiting for clients', async () => {
-    const srv = await createServer({ port: 0, pollTimeout: 60000 });
+  test('ends live connections and stops listening without waiting for clients', async (t) => {
+    const srv = await start(t, { pollTimeout: 60000 });
     const s = openStream(srv.url + '/stream');
     const c = wsClient(wsUrl(srv));
     const poll = openStream(`${srv.url}/poll?session=s1`);
