@@ -28,6 +28,7 @@ const STABLE_MS = 5000;
 const UNSTABLE_LIMIT = 3;
 /** How many recent message ids are remembered to drop a replayed duplicate. */
 const RECENT_IDS = 128;
+const MAX_TIMER = 0x7fffffff;
 /** The retry budget's window. */
 const BUDGET_WINDOW = 60000;
 
@@ -139,7 +140,8 @@ export class Client extends Emitter<ClientEvents> {
   private _session: string | null = null;
   private _dyn: Resolved = { headers: {}, query: {}, token: null };
   private _recent: string[] = [];
-  private _recentIndex: { [id: string]: true } = {};
+  /** Keys are '$' + id, so ids like `__proto__` or `constructor` cannot hit Object.prototype. */
+  private _recentIndex: { [key: string]: true } = {};
   private _outbox: string[] = [];
   private _posting: { abort(): void } | null = null;
   private _timer: ReturnType<typeof setTimeout> | null = null;
@@ -331,7 +333,7 @@ export class Client extends Emitter<ClientEvents> {
       this._flush();
     } else if (f.type === 'message') {
       if (!this._opened) return this._fail(pushlineError('protocol', name + ' sent a message before the open frame', name));
-      if (this._recentIndex[f.id]) return; // a replayed duplicate
+      if (this._recentIndex['$' + f.id]) return; // a replayed duplicate
       if (f.data.length > this._s.maxMessageSize) {
         // Skipped, not retried: a resume would bring the same message back forever.
         this._cursor = f.id;
@@ -346,9 +348,9 @@ export class Client extends Emitter<ClientEvents> {
   }
 
   private _remember(id: string): void {
-    if (this._recent.length >= RECENT_IDS) delete this._recentIndex[this._recent.shift() as string];
+    if (this._recent.length >= RECENT_IDS) delete this._recentIndex['$' + this._recent.shift()];
     this._recent.push(id);
-    this._recentIndex[id] = true;
+    this._recentIndex['$' + id] = true;
   }
 
   /** Liveness by wall-clock time: a throttled or frozen timer cannot make a dead link look alive. */
@@ -416,7 +418,8 @@ export class Client extends Emitter<ClientEvents> {
     if (this._failures > b.maxAttempts) {
       return this._stop(pushlineError('exhausted', 'gave up after ' + b.maxAttempts + ' attempts: ' + error.message, error.transport));
     }
-    const delay = Math.max(backoffDelay(b, this._failures), error.retryAfter || 0, this._serverRetry);
+    // setTimeout overflows past 2^31-1 ms (~24.8 days) and would fire at once.
+    const delay = Math.min(MAX_TIMER, Math.max(backoffDelay(b, this._failures), error.retryAfter || 0, this._serverRetry));
     this.state = 'reconnecting';
     this.emit('reconnecting', { attempt: this._failures, delay, transport: this._s.transports[this._index].name, error });
     if (!this._isClosed()) this._schedule(delay);

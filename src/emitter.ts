@@ -40,11 +40,6 @@ export class Emitter<Events extends object> {
       }
     }
   }
-
-  protected listenerCount(name: keyof Events): number {
-    const list = this._listeners[name];
-    return list ? list.length : 0;
-  }
 }
 
 type Once<T> = Listener<T> & { fn?: Listener<T> };

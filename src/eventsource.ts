@@ -81,21 +81,22 @@ export class PushlineEventSource {
 
   addEventListener(type: string, fn: Listener | null, options?: boolean | { once?: boolean }): void {
     if (!fn) return;
-    const list = this._listeners[type] || (this._listeners[type] = []);
+    const key = '$' + type; // never an Object.prototype name such as 'constructor'
+    const list = this._listeners[key] || (this._listeners[key] = []);
     for (let i = 0; i < list.length; i++) if (list[i].fn === fn) return;
     list.push({ fn, once: !!(options && typeof options === 'object' && options.once) });
   }
 
   removeEventListener(type: string, fn: Listener | null): void {
-    const list = this._listeners[type];
-    if (list) this._listeners[type] = list.filter((l) => l.fn !== fn);
+    const list = this._listeners['$' + type];
+    if (list) this._listeners['$' + type] = list.filter((l) => l.fn !== fn);
   }
 
   dispatchEvent(event: PolyfillEvent): boolean {
     setTarget(event, this);
     const handler = (this as unknown as { [k: string]: unknown })['on' + event.type];
     if (typeof handler === 'function') report(() => handler.call(this, event));
-    const list = this._listeners[event.type];
+    const list = this._listeners['$' + event.type];
     if (list) {
       for (let i = 0; i < list.length; i++) {
         const entry = list[i];

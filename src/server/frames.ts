@@ -12,11 +12,14 @@ export interface OpenFrame {
   last: string | null;
   heartbeat: number;
   gap?: boolean;
+  /** Reconnection time the server asks for, in ms. */
+  retry?: number;
 }
 
 export function openFrame(o: OpenFrame): string {
   const frame: Record<string, unknown> = { type: 'open', session: o.session, resumed: o.resumed, last: o.last, heartbeat: o.heartbeat };
   if (o.gap) frame.gap = true;
+  if (o.retry !== undefined) frame.retry = o.retry;
   return JSON.stringify(frame);
 }
 

@@ -52,6 +52,11 @@ export interface ServerOptions {
   delimiter?: string;
   /** Largest request body accepted (POST /send, controls); larger gets 413. Default 1 MiB. */
   maxBodySize?: number;
+  /**
+   * Reconnection time in ms to ask clients for: sent as `retry` in every open frame and as the
+   * SSE `retry:` field. Default: none (clients use their own backoff).
+   */
+  retry?: number;
   /** Origins allowed to connect ('*' for any); default: any, reflected. The server's own origin is always allowed. */
   allowOrigins?: string[];
 }
@@ -100,7 +105,7 @@ interface HeldPoll extends PollRequest {
 type LiveTransport = 'websocket' | 'sse' | 'streaming';
 
 /** The options with their defaults applied. */
-type Settings = Required<Omit<ServerOptions, 'static' | 'onMessage' | 'allowOrigins'>> & ServerOptions;
+type Settings = Required<Omit<ServerOptions, 'static' | 'onMessage' | 'allowOrigins' | 'retry'>> & ServerOptions;
 
 class HttpError extends Error {
   constructor(
@@ -300,7 +305,7 @@ class ReferenceServer implements PushlineServer {
   private opening(session: string, cursor: string | null, heartbeat: number): { open: string; replay: Message[] } {
     const replay = cursor === null ? [] : this.history.after(cursor);
     const gap = replay === null;
-    const open = openFrame({ session, resumed: cursor !== null && !gap, last: this.history.latest, heartbeat, gap });
+    const open = openFrame({ session, resumed: cursor !== null && !gap, last: this.history.latest, heartbeat, gap, retry: this.o.retry });
     return { open, replay: replay ?? [] };
   }
 
@@ -418,7 +423,7 @@ class ReferenceServer implements PushlineServer {
       () => this.faults.mode(transport) === 'buffer',
       this.o.heartbeat,
     );
-    live.raw(transport === 'sse' ? SSE_PRELUDE : streamPrelude(delimiter));
+    live.raw(transport === 'sse' ? SSE_PRELUDE + (this.o.retry !== undefined ? `retry: ${this.o.retry}\n\n` : '') : streamPrelude(delimiter));
     this.startLive(live, cursor, this.o.heartbeat);
     res.on('close', () => {
       live.dispose();
@@ -471,7 +476,7 @@ class ReferenceServer implements PushlineServer {
     if (after && !after.length) return false;
     const frames = after
       ? after.map((m) => m.json)
-      : [openFrame({ session: poll.session, resumed: false, last: this.history.latest, heartbeat: this.o.pollTimeout, gap: true })];
+      : [openFrame({ session: poll.session, resumed: false, last: this.history.latest, heartbeat: this.o.pollTimeout, gap: true, retry: this.o.retry })];
     answerPoll(poll.res, frames);
     return true;
   }

@@ -729,3 +729,23 @@ describe('CLI', () => {
     assert.match(err, /usage: pushline-server/);
   });
 });
+
+describe('retry option', () => {
+  test('is announced in open frames and as the SSE retry field', async (t) => {
+    const srv = await start(t, { retry: 2500 });
+    const s = openStream(srv.url + '/sse');
+    t.after(() => s.req.destroy());
+    await s.answered;
+    await waitFor(() => s.text.includes('"type":"open"'), 'the open frame');
+    assert.match(s.text, /^: pushline\n\nretry: 2500\n\n/);
+    assert.match(s.text, /"retry":2500/);
+    const poll = await request(srv.url + '/poll');
+    assert.equal(JSON.parse(poll.body)[0].retry, 2500);
+  });
+
+  test('is absent by default', async (t) => {
+    const srv = await start(t);
+    const poll = await request(srv.url + '/poll');
+    assert.equal('retry' in JSON.parse(poll.body)[0], false);
+  });
+});
