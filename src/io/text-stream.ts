@@ -12,6 +12,12 @@ export interface TextStreamOptions {
   withCredentials: boolean;
   /** Force the XHR path (tests, and engines whose fetch streaming is broken). */
   xhr?: boolean;
+  /**
+   * XHR path only: end the response after this many characters. XHR keeps the whole body in
+   * responseText for as long as the request lives; ending it lets the caller resume on a fresh
+   * request instead of holding an ever-growing string.
+   */
+  xhrLimit?: number;
 }
 
 export interface TextStreamHandlers {
@@ -100,6 +106,11 @@ function viaXhr(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
       const piece = text.slice(seen);
       seen = text.length;
       h.chunk(piece);
+      if (live && opts.xhrLimit && seen > opts.xhrLimit) {
+        stop();
+        xhr.abort();
+        h.end(false);
+      }
     }
   };
   const stop = () => {

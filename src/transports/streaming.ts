@@ -7,6 +7,8 @@ import type { TransportFactory } from './transport.js';
 
 const NON_BLANK = /\S/;
 const TEXT_PLAIN = /^text\/plain/i;
+/** Characters after which an XHR stream is ended and resumed, so responseText stays bounded. */
+const XHR_LIMIT = 4 << 20;
 const MESSAGE_HEAD = /^\s*\{"id":"((?:[^"\\]|\\.)*)"/;
 
 /**
@@ -41,7 +43,7 @@ export const streaming: TransportFactory = {
       },
     );
     const stream = openTextStream(
-      { url: req.url(), headers: req.headers(), withCredentials: req.withCredentials },
+      { url: req.url(), headers: req.headers(), withCredentials: req.withCredentials, xhrLimit: XHR_LIMIT },
       {
         response(status, contentType, retryAfter) {
           const error = responseError('streaming', status, contentType, TEXT_PLAIN, retryAfter, false);

@@ -149,6 +149,20 @@ describe('feature detection', () => {
     }
   });
 
+  it('XHR streaming ends and resumes its response past 4 MiB, so responseText stays bounded', async () => {
+    hide('ReadableStream');
+    client = connect(ORIGIN, { transports: ['streaming'], reconnect: { initialDelay: 20, jitter: 0 } });
+    const got = collect(client);
+    let opens = 0;
+    client.on('open', () => opens++);
+    await next(client, 'open');
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push(...(await publishMany([{ data: String(i).repeat(900000) }])));
+    await waitFor(() => got.length >= 6, 'six large messages', 20000);
+    expect(got.map((m) => m.id)).to.deep.equal(ids);
+    expect(opens).to.be.greaterThan(1);
+  });
+
   it('closes with a no-transport error when the browser has none of the configured ones', async () => {
     hide('WebSocket', 'EventSource');
     client = connect(ORIGIN, { transports: ['websocket', 'sse'] });

@@ -249,6 +249,27 @@ describe('reconnect and resume', function () {
     }
   });
 
+  it('does not spin while offline, and reconnects when the browser is back online', async () => {
+    client = connect(ORIGIN, { transports: ['websocket'], reconnect: { initialDelay: 10, jitter: 0, budget: 1000 } });
+    await next(client, 'open');
+    Object.defineProperty(navigator, 'onLine', { value: false, configurable: true });
+    try {
+      let attempts = 0;
+      client.on('reconnecting', () => attempts++);
+      const waiting = next<ReconnectingEvent>(client, 'reconnecting');
+      await drop();
+      await waiting;
+      await sleep(500);
+      expect(attempts).to.equal(1); // one schedule, then it waits for the network
+      expect(client.state).to.equal('reconnecting');
+    } finally {
+      delete (navigator as { onLine?: unknown }).onLine;
+    }
+    const reopened = next<OpenEvent>(client, 'open');
+    window.dispatchEvent(new Event('online'));
+    expect((await reopened).resumed).to.equal(true);
+  });
+
   it('reconnects at once when the browser comes back online', async () => {
     client = connect(ORIGIN, { transports: ['websocket'], reconnect: { initialDelay: 60000, jitter: 0 } });
     await next(client, 'open');
