@@ -8,6 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const banner = `/*! pushline v${pkg.version} | MIT */`;
 const input = 'build/esm/index.js';
+// The script-tag bundle adds declarative set-up (data-* attributes) to the ESM API.
+const scriptInput = 'build/esm/browser.js';
 
 // Chain tsc's source maps so dist/*.map point at src/*.ts.
 const tscMaps = {
@@ -27,7 +29,7 @@ const es5 = babel({
   presets: [['@babel/preset-env', { targets: 'ie 11', modules: false, loose: true, bugfixes: true, exclude: ['transform-typeof-symbol'] }]],
 });
 
-const minify = terser({ ecma: 5, safari10: true, compress: { passes: 2 }, mangle: { properties: { regex: /^_/ } } });
+const minify = terser({ ecma: 5, safari10: true, compress: { passes: 3, pure_getters: true, unsafe_comps: true, unsafe_math: true }, mangle: { properties: { regex: /^_/ } } });
 
 export default [
   {
@@ -36,7 +38,7 @@ export default [
     output: { file: 'dist/pushline.mjs', format: 'es', sourcemap: true, banner },
   },
   {
-    input,
+    input: scriptInput,
     plugins: [tscMaps, es5],
     output: [
       { file: 'dist/pushline.js', format: 'iife', name: 'Pushline', sourcemap: true, banner },

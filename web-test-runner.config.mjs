@@ -14,6 +14,7 @@ import { webdriverLauncher } from '@web/test-runner-webdriver';
 import * as puppeteerCore from 'puppeteer-core';
 import { createServer } from './dist/server/index.js';
 import { sseFixtures } from './test/fixtures/sse-fixtures.mjs';
+import { cspPage } from './test/fixtures/csp.mjs';
 
 const require = createRequire(import.meta.url);
 const root = fileURLToPath(new URL('.', import.meta.url));
@@ -107,6 +108,7 @@ export default {
   plugins: [esbuildPlugin({ ts: true, target: 'es2020' }), serverPlugin],
   middleware: [
     sseFixtures(),
+    cspPage(),
     (ctx, next) => {
       // msw's worker at '/', so its scope covers the test pages.
       if (ctx.path !== '/mockServiceWorker.js') return next();

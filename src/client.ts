@@ -8,6 +8,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { pushlineError } from './errors.js';
 import { request } from './io/xhr.js';
+import { forget, recall, remember } from './remember.js';
 import type { Frame } from './parse/frame.js';
 import type { Transport, TransportFactory, TransportRequest } from './transports/transport.js';
 import type {
@@ -49,6 +50,8 @@ interface Settings {
   sendQueueSize: number;
   /** Ms hidden before pausing, or -1 to keep the connection in hidden pages. */
   pauseAfter: number;
+  /** Ms to remember a working transport, 0 not to. */
+  remember: number;
 }
 
 /** What dynamic options resolved to for the current attempt. */
@@ -102,6 +105,7 @@ function settings(o: ClientSettings): Settings {
     maxMessageSize: pick(o.maxMessageSize, 1048576),
     sendQueueSize: pick(o.sendQueueSize, 100),
     pauseAfter: o.whenHidden === 'pause' ? pick(o.pauseAfter, 30000) : -1,
+    remember: o.remember === true ? 86400000 : o.remember || 0,
   };
 }
 
@@ -153,6 +157,13 @@ export class Client extends Emitter<ClientEvents> {
     const o = options;
     this._s = settings(o);
     this._base = absoluteUrl(url);
+    if (this._s.remember) {
+      // Start where the last page load succeeded; fall back from there as usual.
+      const known = recall(origin(this._base));
+      for (let i = 0; i < this._s.transports.length; i++) {
+        if (this._s.transports[i].name === known) this._index = this._roundStart = i;
+      }
+    }
     this.lastEventId = this._cursor = o.lastEventId == null ? null : String(o.lastEventId);
     this._lifecycle = (e) => this._onLifecycle(e.type);
     this._listen(true);
@@ -169,7 +180,7 @@ export class Client extends Emitter<ClientEvents> {
     const text = String(data);
     if (this._opened && !this._outbox.length && this._conn && this._conn.send(text)) return true;
     if (this._outbox.length >= this._s.sendQueueSize) {
-      this.emit('error', pushlineError('queue-full', 'send queue is full (sendQueueSize ' + this._s.sendQueueSize + ')', this.transport));
+      this.emit('error', pushlineError('queue-full', 'send queue full', this.transport));
       return false;
     }
     this._outbox.push(text);
@@ -188,7 +199,7 @@ export class Client extends Emitter<ClientEvents> {
     this._retryAt = 0;
     const s = this._s;
     if (!s.transports.some((t) => t.supported())) {
-      return this._stop(pushlineError('no-transport', 'this browser supports none of: ' + s.transports.map((t) => t.name).join(', '), null));
+      return this._stop(pushlineError('no-transport', 'no supported transport', null));
     }
     // Offline: do not spin; the `online` event starts the next attempt.
     if (typeof navigator !== 'undefined' && navigator.onLine === false) {
@@ -209,13 +220,13 @@ export class Client extends Emitter<ClientEvents> {
     this._responded = this._opened = false;
     this._attemptStart = now();
     if (!factory.supported()) {
-      return this._fail(pushlineError('unsupported', 'this browser has no ' + name + ' support', name));
+      return this._fail(pushlineError('unsupported', 'unsupported here', name));
     }
     this._wait(s.connectTimeout, () =>
       this._fail(
         this._responded
-          ? pushlineError('buffered', name + ' answered but sent nothing within ' + s.connectTimeout + ' ms (buffering proxy?)', name)
-          : pushlineError('timeout', name + ' did not answer within ' + s.connectTimeout + ' ms', name),
+          ? pushlineError('buffered', 'answered, then nothing in ' + s.connectTimeout + ' ms', name)
+          : pushlineError('timeout', 'no answer in ' + s.connectTimeout + ' ms', name),
       ),
     );
     this._resolveOptions(id, () => this._open(id, factory));
@@ -258,7 +269,7 @@ export class Client extends Emitter<ClientEvents> {
   }
 
   private _optionFailed(key: string, e: unknown): void {
-    const error = pushlineError('options', 'the `' + key + '` option failed: ' + ((e as Error) && (e as Error).message), null);
+    const error = pushlineError('options', key + ' option failed: ' + e, null);
     this.emit('error', error);
     this._fail(error);
   }
@@ -295,7 +306,7 @@ export class Client extends Emitter<ClientEvents> {
       });
     } catch (e) {
       // Constructors throw for URLs the browser refuses (e.g. mixed content, a blocked port).
-      this._fail(pushlineError('refused', name + ' could not start: ' + (e as Error).message, name));
+      this._fail(pushlineError('refused', '' + e, name));
     }
   }
 
@@ -312,7 +323,7 @@ export class Client extends Emitter<ClientEvents> {
 
   private _onFrame(f: Frame | null, name: TransportName): void {
     this._lastSeen = now();
-    if (!f) return this._fail(pushlineError('protocol', name + ' delivered data that is not a Pushline frame', name));
+    if (!f) return this._fail(pushlineError('protocol', 'bad frame', name));
     if (f.type === 'open') {
       const asked = this._cursor;
       this._session = f.session;
@@ -325,6 +336,7 @@ export class Client extends Emitter<ClientEvents> {
         this.state = 'open';
         this.transport = name;
         this._roundStart = this._index;
+        if (this._s.remember) remember(origin(this._base), name, this._s.remember);
         this._watchHeartbeat();
         this.emit('open', { transport: name, resumed: f.resumed });
       }
@@ -332,13 +344,13 @@ export class Client extends Emitter<ClientEvents> {
       if (f.gap && this._opened) this.emit('gap', { lastEventId: asked, transport: name });
       this._flush();
     } else if (f.type === 'message') {
-      if (!this._opened) return this._fail(pushlineError('protocol', name + ' sent a message before the open frame', name));
+      if (!this._opened) return this._fail(pushlineError('protocol', 'message before open', name));
       if (this._recentIndex['$' + f.id]) return; // a replayed duplicate
       if (f.data.length > this._s.maxMessageSize) {
         // Skipped, not retried: a resume would bring the same message back forever.
         this._cursor = f.id;
         this._remember(f.id);
-        this.emit('error', pushlineError('too-large', 'message ' + f.id + ' (' + f.data.length + ' characters) exceeds maxMessageSize; skipped', name, { id: f.id }));
+        this.emit('error', pushlineError('too-large', 'message ' + f.id + ' over maxMessageSize: skipped', name, { id: f.id }));
         return;
       }
       this._remember(f.id);
@@ -359,7 +371,7 @@ export class Client extends Emitter<ClientEvents> {
     const silent = now() - this._lastSeen;
     if (silent >= limit) {
       const name = this._s.transports[this._index].name;
-      return this._fail(pushlineError('muted', name + ' was silent for ' + silent + ' ms (heartbeatTimeout ' + limit + ')', name));
+      return this._fail(pushlineError('muted', 'silent for ' + silent + ' ms', name));
     }
     this._wait(limit - silent, () => this._watchHeartbeat());
   }
@@ -378,6 +390,7 @@ export class Client extends Emitter<ClientEvents> {
     if (error.id) this._cursor = error.id; // an oversized message: resume after it
 
     const reason = error.code as FailureClass;
+    if (!wasOpen && this._s.remember) forget(origin(this._base));
     // The server asked to wait (429/503 + Retry-After), or an option callback failed: not the
     // transport's fault, so retry it after the delay instead of moving down the order.
     const told = error.retryAfter !== undefined || error.status === 429 || error.status === 503 || error.code === 'options';
@@ -416,7 +429,7 @@ export class Client extends Emitter<ClientEvents> {
     this._failures++;
     if (!b) return this._stop(error);
     if (this._failures > b.maxAttempts) {
-      return this._stop(pushlineError('exhausted', 'gave up after ' + b.maxAttempts + ' attempts: ' + error.message, error.transport));
+      return this._stop(pushlineError('exhausted', 'gave up after ' + b.maxAttempts + ' attempts', error.transport));
     }
     // setTimeout overflows past 2^31-1 ms (~24.8 days) and would fire at once.
     const delay = Math.min(MAX_TIMER, Math.max(backoffDelay(b, this._failures), error.retryAfter || 0, this._serverRetry));
@@ -528,7 +541,7 @@ export class Client extends Emitter<ClientEvents> {
         return this._flush();
       }
       // Kept in the outbox: sent again after the next open.
-      this.emit('error', pushlineError('send-failed', 'send answered HTTP ' + res.status, name, { status: res.status }));
+      this.emit('error', pushlineError('send-failed', 'send: HTTP ' + res.status, name, { status: res.status }));
     });
   }
 }
@@ -537,6 +550,10 @@ export class Client extends Emitter<ClientEvents> {
 function fatal(e: PushlineError): boolean {
   const c = e.closeCode;
   return e.status === 401 || e.status === 403 || e.code === 'closed-by-server' || c === 1008 || (c !== undefined && c >= 4000 && c < 5000);
+}
+
+function origin(url: string): string {
+  return url.split('/').slice(0, 3).join('/');
 }
 
 function copy(from: { [k: string]: string } | null | undefined, to: { [k: string]: string | null }): void {

@@ -7,7 +7,8 @@ export function pushlineError(
   transport: TransportName | null,
   extra?: { status?: number; closeCode?: number; retryAfter?: number; id?: string },
 ): PushlineError {
-  const e = new Error('Pushline: ' + message) as PushlineError;
+  // "Pushline websocket: closed 1006" — the transport, when there is one, names the context.
+  const e = new Error('Pushline' + (transport ? ' ' + transport : '') + ': ' + message) as PushlineError;
   e.name = 'PushlineError';
   e.code = code;
   e.transport = transport;
@@ -34,14 +35,14 @@ export function responseError(
   answered: boolean,
 ): PushlineError | null {
   const code = answered ? 'closed' : 'refused';
-  if (!status) return pushlineError(code, transport + ' request failed (network error or CORS)', transport);
+  if (!status) return pushlineError(code, 'network error', transport);
   // 204: the server tells the client to stop (as for EventSource).
-  if (status === 204) return pushlineError('closed-by-server', transport + ' answered 204: the server asks the client to stop', transport, { status });
+  if (status === 204) return pushlineError('closed-by-server', '204, stop', transport, { status });
   if (status !== 200) {
-    return pushlineError(code, transport + ' request answered HTTP ' + status, transport, { status, retryAfter: parseRetryAfter(retryAfter) });
+    return pushlineError(code, 'HTTP ' + status, transport, { status, retryAfter: parseRetryAfter(retryAfter) });
   }
   if (!expected.test(contentType)) {
-    return pushlineError(code, transport + ' response has content type "' + contentType + '"', transport, { status });
+    return pushlineError(code, 'type ' + contentType, transport, { status });
   }
   return null;
 }

@@ -66,11 +66,7 @@ export class PushlineEventSource {
   constructor(url: string, init?: EventSourceInit) {
     this._init = init || {};
     this.withCredentials = !!this._init.withCredentials;
-    try {
-      this.url = absoluteUrl(String(url));
-    } catch (e) {
-      throw syntaxError('EventSource: "' + url + '" is not a valid URL');
-    }
+    this.url = absoluteUrl(String(url)); // throws a SyntaxError, as the native constructor does
     this._connect();
   }
 
@@ -123,7 +119,7 @@ export class PushlineEventSource {
         event: (e) => {
           if (this.readyState !== OPEN) return;
           this._lastEventId = e.lastEventId;
-          this.dispatchEvent(messageEvent(e.type, e.data, origin, e.lastEventId));
+          this.dispatchEvent(makeEvent(e.type, { data: e.data, origin, lastEventId: e.lastEventId }));
         },
         retry: (ms) => {
           this._retry = ms;
@@ -143,7 +139,7 @@ export class PushlineEventSource {
           origin = originOf(finalUrl);
           this.readyState = OPEN;
           this._alive();
-          this.dispatchEvent(simpleEvent('open'));
+          this.dispatchEvent(makeEvent('open'));
           return true;
         },
         chunk: (text) => {
@@ -182,7 +178,7 @@ export class PushlineEventSource {
     this._stop();
     if (this.readyState === CLOSED) return;
     this.readyState = CLOSED;
-    this.dispatchEvent(simpleEvent('error'));
+    this.dispatchEvent(makeEvent('error'));
   }
 
   /** "Reestablish the connection": announce CONNECTING, wait the retry time, connect again. */
@@ -190,7 +186,7 @@ export class PushlineEventSource {
     this._stop();
     if (this.readyState === CLOSED) return;
     this.readyState = CONNECTING;
-    this.dispatchEvent(simpleEvent('error'));
+    this.dispatchEvent(makeEvent('error'));
     this._timer = setTimeout(() => {
       this._timer = null;
       if (this.readyState === CONNECTING) this._connect();
@@ -223,29 +219,18 @@ function setTarget(event: PolyfillEvent, target: unknown): void {
   }
 }
 
-function simpleEvent(type: string): PolyfillEvent {
+/** A DOM Event (MessageEvent when `init` is given) where the engine can build one, else a plain object. */
+function makeEvent(type: string, init?: { data: string; origin: string; lastEventId: string }): PolyfillEvent {
   try {
-    return new Event(type) as unknown as PolyfillEvent;
+    return (init ? new MessageEvent(type, init) : new Event(type)) as unknown as PolyfillEvent;
   } catch (e) {
-    return { type };
-  }
-}
-
-function messageEvent(type: string, data: string, origin: string, lastEventId: string): PolyfillEvent {
-  try {
-    return new MessageEvent(type, { data, origin, lastEventId }) as unknown as PolyfillEvent;
-  } catch (e) {
-    return { type, data, origin, lastEventId };
-  }
-}
-
-function syntaxError(message: string): Error {
-  try {
-    return new DOMException(message, 'SyntaxError');
-  } catch (e) {
-    const err = new Error(message);
-    err.name = 'SyntaxError';
-    return err;
+    const plain: PolyfillEvent = { type };
+    if (init) {
+      plain.data = init.data;
+      plain.origin = init.origin;
+      plain.lastEventId = init.lastEventId;
+    }
+    return plain;
   }
 }
 

@@ -156,6 +156,12 @@ export interface ClientOptions {
   whenHidden?: 'keep' | 'pause';
   /** With `whenHidden: 'pause'`: ms a page stays hidden before its connection is paused [30000]. */
   pauseAfter?: number;
+  /**
+   * Remember the transport that worked, per endpoint origin, in localStorage, and start there on
+   * the next page load [false]. `true` keeps it 24 hours; a number is the time to live in ms.
+   * It is forgotten when it fails before opening, or when it expires.
+   */
+  remember?: boolean | number;
   /** Delimiter between frames on the streaming transport ['\n']. */
   delimiter?: string;
   /** Largest frame accepted, in characters [1048576]. */

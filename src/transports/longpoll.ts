@@ -17,7 +17,10 @@ export const longpoll: TransportFactory = {
     let live = true;
     let answered = false;
     let pending: { abort(): void } | null = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let idle = 0; // quick answers in a row that carried no message
     const poll = () => {
+      const sent = new Date().getTime();
       pending = request(
         { method: 'GET', url: req.url(), headers: req.headers(), withCredentials: req.withCredentials },
         (res) => {
@@ -34,8 +37,17 @@ export const longpoll: TransportFactory = {
             events.responded();
           }
           if (!frames) return events.frame(null);
-          for (let i = 0; i < frames.length && live; i++) events.frame(frames[i]);
-          if (live) poll();
+          let messages = 0;
+          for (let i = 0; i < frames.length && live; i++) {
+            if (frames[i].type === 'message') messages++;
+            events.frame(frames[i]);
+          }
+          if (!live) return;
+          // A server should hold an empty poll; one that answers at once with nothing would be
+          // hammered by immediate re-polls, so such answers back off (0.25 s doubling to 5 s).
+          idle = messages || new Date().getTime() - sent > 1000 ? 0 : idle + 1;
+          if (idle < 2) poll();
+          else timer = setTimeout(poll, Math.min(5000, 125 << Math.min(idle, 6)));
         },
       );
     };
@@ -44,6 +56,7 @@ export const longpoll: TransportFactory = {
       send: () => false,
       close() {
         live = false;
+        clearTimeout(timer);
         if (pending) pending.abort();
       },
     };

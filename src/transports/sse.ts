@@ -32,7 +32,7 @@ export const sse: TransportFactory = {
       events.end(
         pushlineError(
           opened ? 'closed' : 'refused',
-          opened ? 'the event stream ended' : 'EventSource failed (HTTP error, wrong content type or network error)',
+          opened ? 'ended' : 'failed',
           'sse',
         ),
       );

@@ -39,7 +39,7 @@ export const streaming: TransportFactory = {
       (size, head) => {
         // Message frames start with their id (PROTOCOL.md): name it, so the client resumes after it.
         const m = MESSAGE_HEAD.exec(head);
-        finish(pushlineError('too-large', 'a streamed frame exceeded maxMessageSize (' + size + ' characters)', 'streaming', m ? { id: JSON.parse('"' + m[1] + '"') as string } : undefined));
+        finish(pushlineError('too-large', 'frame over maxMessageSize', 'streaming', m ? { id: JSON.parse('"' + m[1] + '"') as string } : undefined));
       },
     );
     const stream = openTextStream(
@@ -59,7 +59,7 @@ export const streaming: TransportFactory = {
           if (live) parser.push(text);
         },
         end: (failed) =>
-          finish(pushlineError(answered ? 'closed' : 'refused', failed ? 'streaming request failed' : 'the stream ended', 'streaming')),
+          finish(pushlineError(answered ? 'closed' : 'refused', failed ? 'network error' : 'ended', 'streaming')),
       },
     );
     return {

@@ -30,11 +30,11 @@ export const websocket: TransportFactory = {
       if (typeof data !== 'string') return events.frame(null);
       events.frame(parseFrame(data));
     };
-    ws.onclose = (e: CloseEvent) => finish(e.code, 'WebSocket closed with code ' + e.code + (e.reason ? ' (' + e.reason + ')' : ''));
+    ws.onclose = (e: CloseEvent) => finish(e.code, 'closed ' + e.code + ' ' + e.reason);
     // After open, an error is always followed by close, which carries the code; before open
     // some engines (and proxies that swallow the handshake) give only the error.
     ws.onerror = () => {
-      if (!opened) finish(1006, 'WebSocket failed before open');
+      if (!opened) finish(1006, 'failed');
     };
     return {
       send(data) {

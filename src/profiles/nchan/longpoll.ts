@@ -1,0 +1,96 @@
+import { pushlineError, responseError } from '../../errors.js';
+import { header } from '../../io/xhr.js';
+import { copyHeaders, nodeUrl, type Connect } from './node.js';
+import { idFromHeaders, multipartBoundary } from './parse.js';
+
+const ANY = /(?:)/;
+
+export interface LongPollOptions {
+  /**
+   * Ms a first request must be held without an error answer before the connection counts as
+   * open. nchan answers a long poll only when it has a message, so on a quiet channel there is
+   * no answer to wait for; an error (a disabled location, a refusing proxy) comes back at once.
+   */
+  settle: number;
+}
+
+/**
+ * nchan's long-poll subscriber: each answer is one message, its id split into `Last-Modified`
+ * and `Etag`; the next request asks for what follows with `?last_event_id=<id>`. (nchan would
+ * take `If-Modified-Since` + `If-None-Match` too, but those headers make every cross-origin
+ * request preflighted; the query parameter does not.) `408` (nchan_subscriber_timeout) and
+ * `304` answers carry no message: the adapter counts them as heartbeats and asks again.
+ */
+export function longpollConnect(options: LongPollOptions): Connect {
+  return (url, cursor, req, sink) => {
+    let live = true;
+    let answered = false;
+    let xhr: XMLHttpRequest | null = null;
+    let settle: ReturnType<typeof setTimeout> | null = null;
+    const stop = () => {
+      live = false;
+      if (settle !== null) clearTimeout(settle);
+      settle = null;
+      if (xhr) {
+        xhr.onreadystatechange = null;
+        xhr.abort();
+        xhr = null;
+      }
+    };
+    const poll = (last: string | null) => {
+      const x = new XMLHttpRequest();
+      xhr = x;
+      x.open('GET', nodeUrl(url, '', last), true);
+      x.withCredentials = req.withCredentials;
+      const headers = copyHeaders(req.headers());
+      for (const name in headers) x.setRequestHeader(name, headers[name]);
+      x.onreadystatechange = () => {
+        if (x.readyState !== 4 || !live || xhr !== x) return;
+        xhr = null;
+        const status = x.status;
+        if (status === 304 || status === 408) {
+          sink.open();
+          sink.ping();
+          if (live) poll(last);
+          return;
+        }
+        const contentType = header(x, 'Content-Type') || '';
+        const error = responseError('longpoll', status, contentType, ANY, header(x, 'Retry-After'), answered);
+        if (error) {
+          stop();
+          return sink.end(error);
+        }
+        answered = true;
+        if (multipartBoundary(contentType)) {
+          // nchan_longpoll_multipart_response: the parts of a batch carry no ids of their own.
+          stop();
+          return sink.garbage('a multipart long-poll batch, whose messages have no ids (turn nchan_longpoll_multipart_response off)');
+        }
+        const id = idFromHeaders(header(x, 'Last-Modified'), header(x, 'Etag'));
+        if (!id) {
+          stop();
+          return sink.garbage('a long-poll answer without Last-Modified/Etag (are Etag and Last-Modified exposed to CORS?)');
+        }
+        const text = x.responseText;
+        if (text.length > req.maxMessageSize) {
+          stop();
+          return sink.end(pushlineError('too-large', 'a long-poll message exceeded maxMessageSize', 'longpoll'));
+        }
+        sink.message(id, text);
+        if (live) poll(id);
+      };
+      x.send(null);
+    };
+    poll(cursor);
+    settle = setTimeout(() => {
+      settle = null;
+      if (live) sink.open();
+    }, options.settle);
+    return {
+      send: () => false,
+      close() {
+        if (live) stop();
+      },
+    };
+  };
+}

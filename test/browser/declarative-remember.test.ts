@@ -1,0 +1,82 @@
+/** Declarative set-up from the script tag's data-* attributes, and the remembered transport. */
+import { expect } from 'chai';
+import { connect } from '../../src/index.js';
+import type { Client } from '../../src/index.js';
+import type { FallbackEvent, OpenEvent } from '../../src/types.js';
+import { ORIGIN, block, next, publishMany, sleep, unblockAll, waitFor } from './helpers.js';
+
+describe('declarative set-up (data-* attributes)', () => {
+  before(unblockAll);
+
+  it('creates Pushline.client from the script tag, with the options it names', async () => {
+    const reports: { type: string; payload: Record<string, unknown> }[] = [];
+    const onMessage = (e: MessageEvent) => {
+      if (e.origin === ORIGIN && e.data?.source === 'declarative') reports.push(e.data);
+    };
+    window.addEventListener('message', onMessage);
+    const frame = document.createElement('iframe');
+    frame.src = ORIGIN + '/test/pages/declarative.html';
+    document.body.appendChild(frame);
+    try {
+      await waitFor(() => reports.some((r) => r.type === 'open'), 'open');
+      expect(reports[0]).to.deep.equal({ source: 'declarative', type: 'loaded', payload: { hasClient: true, state: 'connecting' } });
+      expect(reports.find((r) => r.type === 'open')!.payload).to.deep.equal({ transport: 'sse' });
+      // data-last-event-id="007" stays a string: the server does not know it, so it says so.
+      expect(reports.find((r) => r.type === 'gap')!.payload).to.deep.equal({ lastEventId: '007' });
+      const ids = await publishMany([{ data: 'declared' }]);
+      await waitFor(() => reports.some((r) => r.type === 'message'), 'a message');
+      expect(reports.find((r) => r.type === 'message')!.payload).to.deep.equal({ id: ids[0], data: 'declared' });
+    } finally {
+      frame.contentWindow?.postMessage({ cmd: 'close' }, ORIGIN);
+      window.removeEventListener('message', onMessage);
+      frame.remove();
+    }
+  });
+});
+
+describe('remembered transport', () => {
+  const key = 'pushline:transport:' + ORIGIN;
+  let client: Client | null = null;
+  beforeEach(async () => {
+    localStorage.removeItem(key);
+    await unblockAll();
+  });
+  afterEach(async () => {
+    client?.close();
+    localStorage.removeItem(key);
+    await unblockAll();
+  });
+
+  async function open(options: Parameters<typeof connect>[1]) {
+    client?.close();
+    client = connect(ORIGIN, { connectTimeout: 1500, ...options });
+    const fallbacks: FallbackEvent[] = [];
+    client.on('fallback', (f) => fallbacks.push(f));
+    const e = await next<OpenEvent>(client, 'open');
+    return { transport: e.transport, fallbacks: fallbacks.map((f) => f.transport) };
+  }
+
+  it('starts the next page load on the transport that worked, and forgets it when it fails', async () => {
+    await block('websocket', 'refuse');
+    expect(await open({ remember: true })).to.deep.equal({ transport: 'sse', fallbacks: ['websocket'] });
+    expect(JSON.parse(localStorage.getItem(key)!).t).to.equal('sse');
+    // "Next page load": a new client goes straight to sse, no waiting on websocket.
+    expect(await open({ remember: true })).to.deep.equal({ transport: 'sse', fallbacks: [] });
+    // sse now fails: forgotten, and the one that works is remembered instead.
+    await block('sse', 'refuse');
+    expect(await open({ remember: true })).to.deep.equal({ transport: 'streaming', fallbacks: ['sse'] });
+    expect(JSON.parse(localStorage.getItem(key)!).t).to.equal('streaming');
+  });
+
+  it('expires after its time to live, and is off by default', async () => {
+    await block('websocket', 'refuse');
+    await open({ remember: 200 });
+    await unblockAll();
+    expect(await open({ remember: 200 })).to.deep.equal({ transport: 'sse', fallbacks: [] });
+    await sleep(300);
+    expect(await open({ remember: 200 })).to.deep.equal({ transport: 'websocket', fallbacks: [] });
+    localStorage.removeItem(key);
+    await open({});
+    expect(localStorage.getItem(key)).to.equal(null);
+  });
+});
