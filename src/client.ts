@@ -52,6 +52,8 @@ interface Settings {
   pauseAfter: number;
   /** Ms to remember a working transport, 0 not to. */
   remember: number;
+  /** Ms before probing WebSocket again after a fallback, 0 not to. */
+  upgrade: number;
 }
 
 /** What dynamic options resolved to for the current attempt. */
@@ -106,6 +108,7 @@ function settings(o: ClientSettings): Settings {
     sendQueueSize: pick(o.sendQueueSize, 100),
     pauseAfter: o.whenHidden === 'pause' ? pick(o.pauseAfter, 30000) : -1,
     remember: o.remember === true ? 86400000 : o.remember || 0,
+    upgrade: o.upgrade === true ? 30000 : o.upgrade || 0,
   };
 }
 
@@ -150,6 +153,13 @@ export class Client extends Emitter<ClientEvents> {
   private _posting: { abort(): void } | null = null;
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private _pauseTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Upgrade back to WebSocket: the trial connection, its timer, its id and its backoff. */
+  private _probeConn: Transport | null = null;
+  private _probeTimer: ReturnType<typeof setTimeout> | null = null;
+  private _probeId = 0;
+  private _probeDelay = 0;
+  /** After a handover: drop messages up to this id, which the old connection delivered. */
+  private _skipUntil: string | null = null;
   private _lifecycle: (e: Event) => void;
 
   constructor(url: string, options: ClientSettings) {
@@ -274,11 +284,11 @@ export class Client extends Emitter<ClientEvents> {
     this._fail(error);
   }
 
-  private _open(id: number, factory: TransportFactory): void {
+  /** What a transport reads from the client: the URL, headers and cursor, live. */
+  private _request(name: TransportName): TransportRequest {
     const self = this;
-    const name = factory.name;
     const s = this._s;
-    const req: TransportRequest = {
+    return {
       url: () => self._url(name),
       headers: () => {
         const h: Record<string, string> = {};
@@ -292,8 +302,13 @@ export class Client extends Emitter<ClientEvents> {
       delimiter: s.delimiter,
       maxMessageSize: s.maxMessageSize,
     };
+  }
+
+  private _open(id: number, factory: TransportFactory): void {
+    const self = this;
+    const name = factory.name;
     try {
-      this._conn = factory.open(req, {
+      this._conn = factory.open(this._request(name), {
         responded: () => {
           if (id === self._attemptId) self._responded = true;
         },
@@ -308,6 +323,82 @@ export class Client extends Emitter<ClientEvents> {
       // Constructors throw for URLs the browser refuses (e.g. mixed content, a blocked port).
       this._fail(pushlineError('refused', '' + e, name));
     }
+  }
+
+  // ---- upgrade back to WebSocket ------------------------------------------------------------
+
+  private _scheduleProbe(): void {
+    const first = this._s.transports[0];
+    if (!this._s.upgrade || !this._index || first.name !== 'websocket' || this._probeTimer) return;
+    this._probeTimer = setTimeout(() => {
+      this._probeTimer = null;
+      this._startProbe(first);
+    }, this._probeDelay || this._s.upgrade);
+  }
+
+  /**
+   * Opens WebSocket beside the working connection, resuming from the current cursor. Frames it
+   * brings before its open frame are queued; once it opens and has resumed, it takes over.
+   */
+  private _startProbe(first: TransportFactory): void {
+    if (!this._opened || !first.supported()) return;
+    const id = ++this._probeId;
+    const from = this._cursor;
+    const queue: Frame[] = [];
+    let mainId = -1; // the attempt id once promoted; until then the probe is on trial
+    const giveUp = () => {
+      if (id !== this._probeId || mainId >= 0) return;
+      this._dropProbe();
+      this._probeDelay = Math.min(600000, (this._probeDelay || this._s.upgrade) * 2);
+      this._scheduleProbe();
+    };
+    const timer = setTimeout(giveUp, this._s.connectTimeout);
+    try {
+      this._probeConn = first.open(this._request(first.name), {
+        responded: () => {},
+        frame: (f) => {
+          if (mainId >= 0) {
+            if (mainId === this._attemptId) this._onFrame(f, first.name);
+          } else if (id === this._probeId) {
+            if (!f || (f.type === 'open' && !f.resumed && from !== null)) return giveUp(); // could not continue exactly
+            if (f.type !== 'open') return void queue.push(f);
+            clearTimeout(timer);
+            mainId = this._handover(f, queue, from);
+          }
+        },
+        end: (e) => {
+          if (mainId < 0) giveUp();
+          else if (mainId === this._attemptId) this._fail(e);
+        },
+      });
+    } catch (e) {
+      giveUp();
+    }
+  }
+
+  /** Closes the old connection and makes the probe the connection; returns its attempt id. */
+  private _handover(open: Frame, queue: Frame[], from: string | null): number {
+    const conn = this._probeConn;
+    const delivered = this._cursor;
+    this._probeConn = null; // keep it out of the teardown
+    this._teardown();
+    this._conn = conn;
+    this._index = this._roundStart = 0;
+    this._probeDelay = 0;
+    // The new stream starts after `from`; the old one got as far as `delivered`: skip up to it.
+    this._skipUntil = delivered !== from ? delivered : null;
+    const id = this._attemptId;
+    this._onFrame(open, 'websocket');
+    for (let i = 0; i < queue.length && id === this._attemptId; i++) this._onFrame(queue[i], 'websocket');
+    return id;
+  }
+
+  private _dropProbe(): void {
+    this._probeId++;
+    if (this._probeTimer !== null) clearTimeout(this._probeTimer);
+    this._probeTimer = null;
+    if (this._probeConn) this._probeConn.close();
+    this._probeConn = null;
   }
 
   private _url(name: TransportName): string {
@@ -338,6 +429,7 @@ export class Client extends Emitter<ClientEvents> {
         this._roundStart = this._index;
         if (this._s.remember) remember(origin(this._base), name, this._s.remember);
         this._watchHeartbeat();
+        this._scheduleProbe();
         this.emit('open', { transport: name, resumed: f.resumed });
       }
       // A listener may have closed the client: check before each further step.
@@ -345,6 +437,10 @@ export class Client extends Emitter<ClientEvents> {
       this._flush();
     } else if (f.type === 'message') {
       if (!this._opened) return this._fail(pushlineError('protocol', 'message before open', name));
+      if (this._skipUntil !== null) {
+        if (f.id === this._skipUntil) this._skipUntil = null;
+        return; // delivered by the connection this one replaced
+      }
       if (this._recentIndex['$' + f.id]) return; // a replayed duplicate
       if (f.data.length > this._s.maxMessageSize) {
         // Skipped, not retried: a resume would bring the same message back forever.
@@ -450,6 +546,8 @@ export class Client extends Emitter<ClientEvents> {
 
   private _teardown(): void {
     this._attemptId++;
+    this._dropProbe();
+    this._skipUntil = null;
     if (this._timer !== null) clearTimeout(this._timer);
     this._timer = null;
     this._retryAt = 0;

@@ -162,6 +162,13 @@ export interface ClientOptions {
    * It is forgotten when it fails before opening, or when it expires.
    */
   remember?: boolean | number;
+  /**
+   * After falling back from WebSocket, probe it again in the background and hand over to it
+   * once it works, resuming from the last id before the old connection is closed [false].
+   * `true` probes after 30 s; a number is the first delay in ms (doubling after each failed
+   * probe, up to 10 minutes). Needs `websocket` first in `transports`.
+   */
+  upgrade?: boolean | number;
   /** Delimiter between frames on the streaming transport ['\n']. */
   delimiter?: string;
   /** Largest frame accepted, in characters [1048576]. */

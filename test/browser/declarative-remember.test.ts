@@ -80,3 +80,53 @@ describe('remembered transport', () => {
     expect(localStorage.getItem(key)).to.equal(null);
   });
 });
+
+describe('upgrade back to WebSocket', () => {
+  let client: Client | null = null;
+  beforeEach(unblockAll);
+  afterEach(async () => {
+    client?.close();
+    await unblockAll();
+  });
+
+  for (const fallbackTo of ['sse', 'streaming', 'longpoll'] as const) {
+    it(`from ${fallbackTo}: probes WebSocket and hands over mid-stream with nothing lost, repeated or reordered`, async () => {
+      await block('websocket', 'refuse');
+      client = connect(ORIGIN, { transports: ['websocket', fallbackTo], upgrade: 200, connectTimeout: 1500 });
+      const used: string[] = [];
+      client.on('open', (e) => used.push(e.transport));
+      const got: string[] = [];
+      client.on('message', (m) => got.push(m.id));
+      await next<OpenEvent>(client, 'open');
+      expect(used).to.deep.equal([fallbackTo]);
+      const published: string[] = [];
+      let publishing = true;
+      const publisher = (async () => {
+        for (let i = 0; publishing || i < 20; i++) {
+          published.push(...(await publishMany(Array.from({ length: 10 }, (_, j) => ({ data: `u${i}-${j}` })))));
+          await sleep(15);
+          if (i > 400) break;
+        }
+      })();
+      await sleep(300); // the first probe fails: WebSocket is still refused
+      await block('websocket', null);
+      await waitFor(() => used.length === 2, 'the handover to websocket', 8000);
+      publishing = false;
+      await publisher;
+      await waitFor(() => got.length >= published.length, 'every message', 10000);
+      await sleep(100);
+      expect(used).to.deep.equal([fallbackTo, 'websocket']);
+      expect(client.transport).to.equal('websocket');
+      expect(got).to.deep.equal(published);
+    });
+  }
+
+  it('is off by default', async () => {
+    await block('websocket', 'refuse');
+    client = connect(ORIGIN, { transports: ['websocket', 'sse'], connectTimeout: 1500 });
+    await next(client, 'open');
+    await block('websocket', null);
+    await sleep(600);
+    expect(client.transport).to.equal('sse');
+  });
+});
