@@ -9,6 +9,7 @@ import { Emitter } from './emitter.js';
 import { pushlineError } from './errors.js';
 import { request } from './io/xhr.js';
 import { forget, recall, remember } from './remember.js';
+import { canShare, elect, openBus, type Bus, type Candidacy } from './shared.js';
 import type { Frame } from './parse/frame.js';
 import type { Transport, TransportFactory, TransportRequest } from './transports/transport.js';
 import type {
@@ -118,6 +119,8 @@ export class Client extends Emitter<ClientEvents> {
   /** Id of the last message delivered to the application. */
   lastEventId: string | null;
   state: ClientState = 'connecting';
+  /** With `shared: true`: whether this tab holds the connection or follows the one that does. */
+  role: 'leader' | 'follower' | null = null;
 
   private _s: Settings;
   private _base: string;
@@ -161,6 +164,11 @@ export class Client extends Emitter<ClientEvents> {
   /** After a handover: drop messages up to this id, which the old connection delivered. */
   private _skipUntil: string | null = null;
   private _lifecycle: (e: Event) => void;
+  /** Cross-tab sharing: the bus to the other tabs, the election, the leader's last sign of life. */
+  private _bus: Bus | null = null;
+  private _candidacy: Candidacy | null = null;
+  private _leaderSeen = 0;
+  private _sharedTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(url: string, options: ClientSettings) {
     super();
@@ -177,8 +185,9 @@ export class Client extends Emitter<ClientEvents> {
     this.lastEventId = this._cursor = o.lastEventId == null ? null : String(o.lastEventId);
     this._lifecycle = (e) => this._onLifecycle(e.type);
     this._listen(true);
+    if (o.shared && canShare()) this._share();
     // Start on a fresh task so listeners added right after connect() see every event.
-    this._wait(0, () => this._attempt());
+    else this._wait(0, () => this._attempt());
   }
 
   /** Sends a message to the server: a WebSocket frame, or an HTTP POST on the other transports. */
@@ -188,6 +197,10 @@ export class Client extends Emitter<ClientEvents> {
       return false;
     }
     const text = String(data);
+    if (this.role === 'follower') {
+      (this._bus as Bus).post({ t: 'send', d: text }); // the leader tab sends it
+      return true;
+    }
     if (this._opened && !this._outbox.length && this._conn && this._conn.send(text)) return true;
     if (this._outbox.length >= this._s.sendQueueSize) {
       this.emit('error', pushlineError('queue-full', 'send queue full', this.transport));
@@ -201,6 +214,81 @@ export class Client extends Emitter<ClientEvents> {
   /** Stops everything: the connection, timers, pending requests, page listeners. Emits `close` once. */
   close(): void {
     this._stop(null);
+  }
+
+  /** The leader tab also hands every event (but its own close) to the other tabs. */
+  protected override emit<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K]): void {
+    super.emit(name, payload);
+    if (this.role === 'leader' && name !== 'close') {
+      (this._bus as Bus).post({ t: name, p: toWire(payload), c: this._cursor });
+    }
+  }
+
+  // ---- cross-tab sharing (shared: true) -----------------------------------------------------
+
+  private _share(): void {
+    const name = 'pushline:' + this._base;
+    this.role = 'follower';
+    this._leaderSeen = now();
+    this._bus = openBus(name, (m) => this._onBus(m as Wire));
+    this._candidacy = elect(name, () => this._lead(), () => this._follow());
+    this._bus.post({ t: 'hello' });
+    this._sharedTimer = setInterval(() => {
+      if (this.role === 'leader') (this._bus as Bus).post({ t: 'ping' });
+      // A leader that stopped answering (a hung tab) loses its place.
+      else if (now() - this._leaderSeen > this._s.heartbeatTimeout) {
+        this._leaderSeen = now();
+        (this._candidacy as Candidacy).steal();
+      }
+    }, Math.max(500, this._s.heartbeatTimeout / 4));
+  }
+
+  /** This tab won the election: connect, resuming from what it delivered as a follower. */
+  private _lead(): void {
+    if (this.state === 'closed') return;
+    this.role = 'leader';
+    this._attempt();
+  }
+
+  private _follow(): void {
+    this._teardown();
+    this.role = 'follower';
+    this.state = 'connecting';
+    this._leaderSeen = now();
+  }
+
+  private _onBus(m: Wire): void {
+    if (this.state === 'closed' || !m) return;
+    const leader = this.role === 'leader';
+    if (m.t === 'hello') {
+      // A tab that just joined learns the state from the leader (not re-emitted here).
+      if (leader && this._opened) (this._bus as Bus).post({ t: 'open', p: { transport: this.transport, resumed: true }, c: this._cursor });
+      return;
+    }
+    if (m.t === 'send') {
+      if (leader) this.send(String(m.d));
+      return;
+    }
+    if (leader) return;
+    this._leaderSeen = now();
+    if (m.t === 'ping') return;
+    const p = m.p as { [k: string]: unknown };
+    if (this._cursor === null && m.c !== undefined) this._cursor = m.c;
+    if (m.t === 'message') {
+      const id = p.id as string;
+      if (this._recentIndex['$' + id]) return;
+      this._remember(id);
+      this._cursor = this.lastEventId = id;
+    } else if (m.t === 'open') {
+      this.transport = p.transport as TransportName;
+      this.state = 'open';
+    } else if (m.t === 'reconnecting') {
+      this.transport = null;
+      this.state = 'reconnecting';
+    }
+    if (m.t === 'error') m.p = fromWire(p);
+    else if (p && p.error) p.error = fromWire(p.error as { [k: string]: unknown });
+    super.emit(m.t as keyof ClientEvents, m.p as never);
   }
 
   // ---- connection attempts -------------------------------------------------------------
@@ -563,6 +651,12 @@ export class Client extends Emitter<ClientEvents> {
     if (this.state === 'closed') return;
     this._teardown();
     this._listen(false);
+    if (this._bus) {
+      // The next tab in line takes over the connection.
+      clearInterval(this._sharedTimer);
+      (this._candidacy as Candidacy).release();
+      this._bus.close();
+    }
     this.state = 'closed';
     if (error) this.emit('error', error);
     this.emit('close', { error });
@@ -586,6 +680,7 @@ export class Client extends Emitter<ClientEvents> {
     if (typeof document !== 'undefined') {
       document[method]('visibilitychange', this._lifecycle);
       document[method]('resume', this._lifecycle);
+      document[method]('freeze', this._lifecycle);
     }
     if (!on && this._pauseTimer !== null) clearTimeout(this._pauseTimer);
   }
@@ -598,6 +693,13 @@ export class Client extends Emitter<ClientEvents> {
     if (this.state === 'closed') return;
     const hidden = typeof document !== 'undefined' && document.visibilityState === 'hidden';
     if (type === 'offline') return;
+    if (type === 'freeze' && this.role === 'leader') {
+      // A frozen leader cannot relay: hand the connection to another tab, queue up again.
+      (this._candidacy as Candidacy).release();
+      this._follow();
+      this._candidacy = elect('pushline:' + this._base, () => this._lead(), () => this._follow());
+      return;
+    }
     if (type === 'visibilitychange' && this._s.pauseAfter >= 0) {
       if (this._pauseTimer !== null) clearTimeout(this._pauseTimer);
       this._pauseTimer = null;
@@ -648,6 +750,38 @@ export class Client extends Emitter<ClientEvents> {
 function fatal(e: PushlineError): boolean {
   const c = e.closeCode;
   return e.status === 401 || e.status === 403 || e.code === 'closed-by-server' || c === 1008 || (c !== undefined && c >= 4000 && c < 5000);
+}
+
+/** What travels between tabs: an event name, its payload, and the leader's cursor. */
+interface Wire {
+  t: string;
+  p?: unknown;
+  c?: string | null;
+  d?: string;
+}
+
+const ERROR_FIELDS = ['name', 'message', 'code', 'transport', 'status', 'closeCode', 'retryAfter', 'id'];
+
+/** Payloads as plain data (errors lose their prototype on the way, so their fields are copied). */
+function toWire(payload: unknown): unknown {
+  const copyError = (e: unknown) => {
+    const out: { [k: string]: unknown } = {};
+    for (let i = 0; i < ERROR_FIELDS.length; i++) out[ERROR_FIELDS[i]] = (e as { [k: string]: unknown })[ERROR_FIELDS[i]];
+    return out;
+  };
+  if (payload instanceof Error) return copyError(payload);
+  const p = payload as { [k: string]: unknown } | null;
+  if (!p || !(p.error instanceof Error)) return payload;
+  const out: { [k: string]: unknown } = {};
+  for (const k in p) out[k] = p[k];
+  out.error = copyError(p.error);
+  return out;
+}
+
+function fromWire(w: { [k: string]: unknown }): PushlineError {
+  const e = new Error(w.message as string) as PushlineError;
+  for (let i = 0; i < ERROR_FIELDS.length; i++) if (w[ERROR_FIELDS[i]] !== undefined) (e as unknown as { [k: string]: unknown })[ERROR_FIELDS[i]] = w[ERROR_FIELDS[i]];
+  return e;
 }
 
 function origin(url: string): string {

@@ -169,6 +169,13 @@ export interface ClientOptions {
    * probe, up to 10 minutes). Needs `websocket` first in `transports`.
    */
   upgrade?: boolean | number;
+  /**
+   * Share one connection between the tabs of this origin [false]: the tabs elect a leader
+   * (Web Locks, else a lease in localStorage) that alone holds the connection, and messages,
+   * events and sends travel between tabs (BroadcastChannel, else localStorage events). When the
+   * leader closes or freezes, another tab takes over and resumes from its last id.
+   */
+  shared?: boolean;
   /** Delimiter between frames on the streaming transport ['\n']. */
   delimiter?: string;
   /** Largest frame accepted, in characters [1048576]. */

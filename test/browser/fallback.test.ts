@@ -159,8 +159,9 @@ describe('feature detection', () => {
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) ids.push(...(await publishMany([{ data: String(i).repeat(900000) }])));
     await waitFor(() => got.length >= 6, 'six large messages', 20000);
+    // The recycle may come after the last message, when an engine delivers the body in one piece.
+    await waitFor(() => opens > 1, 'the response to be ended and resumed', 10000);
     expect(got.map((m) => m.id)).to.deep.equal(ids);
-    expect(opens).to.be.greaterThan(1);
   });
 
   it('closes with a no-transport error when the browser has none of the configured ones', async () => {

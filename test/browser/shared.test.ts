@@ -1,0 +1,85 @@
+/** Cross-tab sharing: several pages of one origin, one connection, every message in every tab. */
+import { expect } from 'chai';
+import { ORIGIN, publishMany, receivedWhere, sleep, unblockAll, waitFor } from './helpers.js';
+
+interface Tab {
+  name: string;
+  frame: HTMLIFrameElement;
+  ids: string[];
+  role: string | null;
+}
+
+async function stats(): Promise<Record<string, number>> {
+  const res = await fetch(ORIGIN + '/_control/stats');
+  return ((await res.json()) as { connections: Record<string, number> }).connections;
+}
+
+for (const legacy of [false, true]) {
+  describe(`shared connection across tabs${legacy ? ' (localStorage fallbacks: no Web Locks, no BroadcastChannel)' : ''}`, function () {
+    this.timeout(60000);
+    const tabs: Tab[] = [];
+    const onMessage = (e: MessageEvent) => {
+      if (e.origin !== ORIGIN || e.data?.source !== 'shared') return;
+      const tab = tabs.find((t) => t.name === e.data.tab);
+      if (!tab) return;
+      if (e.data.type === 'message') tab.ids.push(e.data.payload.id);
+      if (e.data.type === 'role') tab.role = e.data.payload.role;
+    };
+    before(async () => {
+      await unblockAll();
+      window.addEventListener('message', onMessage);
+    });
+    after(() => {
+      window.removeEventListener('message', onMessage);
+      for (const t of tabs.splice(0)) t.frame.remove();
+    });
+
+    function open(name: string): Tab {
+      const frame = document.createElement('iframe');
+      const tab: Tab = { name: name + (legacy ? 'L' : ''), frame, ids: [], role: null };
+      frame.src = `${ORIGIN}/test/pages/shared.html?tab=${tab.name}${legacy ? '&legacy=1' : ''}`;
+      tabs.push(tab);
+      document.body.appendChild(frame);
+      return tab;
+    }
+
+    it('one leader holds the only connection; every tab gets every message once, in order; a follower can send', async () => {
+      for (const n of ['a', 'b', 'c', 'd']) open(n);
+      await waitFor(() => tabs.every((t) => t.role) && tabs.filter((t) => t.role === 'leader').length === 1, 'one leader', 15000);
+      await sleep(500);
+      const live = await stats();
+      expect(live.sse + live.longpoll, 'connections at the server for 4 tabs').to.equal(1);
+      const ids = await publishMany(Array.from({ length: 50 }, (_, i) => ({ data: 's' + i })));
+      await waitFor(() => tabs.every((t) => t.ids.length >= 50), 'every tab to get 50 messages', 15000);
+      for (const t of tabs) expect(t.ids, t.name).to.deep.equal(ids);
+      const follower = tabs.find((t) => t.role === 'follower')!;
+      const token = 'from a follower ' + Math.random();
+      follower.frame.contentWindow!.postMessage({ cmd: 'send', data: token }, ORIGIN);
+      await receivedWhere((r) => r.data === token, 1);
+      console.log(`SHARED${legacy ? ' (fallbacks)' : ''}: 4 tabs, ${live.sse + live.longpoll} connection at the server`);
+    });
+
+    it('when the leader tab goes away, another takes over and resumes: nothing lost or repeated in any tab', async () => {
+      const leader = tabs.find((t) => t.role === 'leader')!;
+      const before = tabs.filter((t) => t !== leader).map((t) => t.ids.length);
+      const publishing = (async () => {
+        const all: string[] = [];
+        for (let i = 0; i < 20; i++) {
+          all.push(...(await publishMany([{ data: 'during ' + i }])));
+          await sleep(100);
+        }
+        return all;
+      })();
+      await sleep(300);
+      leader.frame.remove(); // the tab closes
+      tabs.splice(tabs.indexOf(leader), 1);
+      const published = await publishing;
+      await waitFor(() => tabs.some((t) => t.role === 'leader'), 'a new leader', 15000);
+      await waitFor(() => tabs.every((t, i) => t.ids.length >= before[i] + published.length), 'every message in every tab', 20000);
+      await sleep(300);
+      for (let i = 0; i < tabs.length; i++) expect(tabs[i].ids.slice(before[i]), tabs[i].name).to.deep.equal(published);
+      const live = await stats();
+      expect(live.sse + live.longpoll).to.equal(1);
+    });
+  });
+}
