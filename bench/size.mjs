@@ -1,0 +1,131 @@
+// Section 1, size: Pushline's bundles and the peers', each bundled by esbuild the same way
+// (bundle + minify, format iife, platform browser) from an entry that imports what an application
+// would, then measured raw, gzip (zlib level 9) and brotli (quality 11).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+import { ROOT, int, kib, table } from './lib.mjs';
+
+const require = (await import('node:module')).createRequire(import.meta.url);
+const version = (name) => JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+
+/** What each peer carries, so that a small bundle is read for what it does. */
+export const PEERS = [
+  { name: 'socket.io-client', entry: "export { io } from 'socket.io-client';", covers: 'WebSocket + XHR long polling (+ WebTransport), rooms/acks; own server protocol' },
+  { name: 'engine.io-client', entry: "export { Socket } from 'engine.io-client';", covers: "socket.io's transport layer alone: WebSocket + long polling" },
+  { name: 'sockjs-client', entry: "export { default } from 'sockjs-client';", covers: 'WebSocket, xhr-streaming, EventSource, iframe/htmlfile, xhr/jsonp polling' },
+  { name: '@microsoft/signalr', entry: "export { HubConnectionBuilder } from '@microsoft/signalr';", covers: 'WebSocket, SSE, long polling; hub RPC protocol' },
+  { name: 'centrifuge', entry: "export { Centrifuge } from 'centrifuge';", covers: 'WebSocket, HTTP-streaming, SSE, WebTransport; channels, recovery' },
+  { name: 'pusher-js', entry: "export { default } from 'pusher-js';", covers: 'WebSocket + HTTP streaming/polling fallbacks; channels' },
+  { name: 'event-source-polyfill', entry: "export { EventSourcePolyfill } from 'event-source-polyfill';", covers: 'EventSource polyfill only (XHR)' },
+  { name: 'reconnecting-websocket', entry: "export { default } from 'reconnecting-websocket';", covers: 'WebSocket only, reconnect with backoff; no fallback, no resume' },
+];
+
+const TRANSPORTS = ['websocket', 'sse', 'streaming', 'longpoll'];
+
+export function measure(code) {
+  const buf = Buffer.isBuffer(code) ? code : Buffer.from(code);
+  return {
+    min: buf.length,
+    gzip: gzipSync(buf, { level: 9 }).length,
+    brotli: brotliCompressSync(buf, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+        [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+        [constants.BROTLI_PARAM_SIZE_HINT]: buf.length,
+      },
+    }).length,
+  };
+}
+
+/** The one bundling recipe used for every row but the rollup-built script tag. */
+export const ESBUILD_OPTIONS = {
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  globalName: 'Bench',
+  platform: 'browser',
+  // esbuild's default target (esnext): each package keeps the syntax it ships.
+  define: { global: 'globalThis' }, // sockjs-client reads `global`, as webpack 4 used to provide
+  legalComments: 'none',
+  logLevel: 'silent',
+  write: false,
+};
+
+async function bundle(contents, metafile = false) {
+  const r = await esbuild.build({ ...ESBUILD_OPTIONS, metafile, stdin: { contents, resolveDir: ROOT, loader: 'js', sourcefile: 'entry.js' } });
+  return metafile ? r : r.outputFiles[0].contents;
+}
+
+/**
+ * Where the bytes go: the same esbuild recipe on tsc's per-module output (build/esm), so the
+ * metafile can attribute the minified bytes to source modules; gzip is per module alone (an
+ * upper bound: modules compress better together).
+ */
+async function breakdown(snap, entry) {
+  const r = await bundle(entry, true);
+  const out = Object.values(r.metafile.outputs)[0];
+  const rows = Object.entries(out.inputs)
+    .map(([file, v]) => ({ module: file.replace(/^.*build\/esm\//, 'src/').replace(/\.js$/, '.ts'), min: v.bytesInOutput }))
+    .filter((x) => x.min > 0)
+    .sort((a, b) => b.min - a.min);
+  return { total: out.bytes, rows };
+}
+
+export async function runSize(snap) {
+  const mjs = join(snap.dist, 'pushline.mjs').replace(/\\/g, '/');
+  const exported = new Set(
+    [...readFileSync(mjs, 'utf8').matchAll(/^export \{([^}]*)\}/gm)].flatMap((m) => m[1].split(',').map((s) => s.trim().split(/\s+as\s+/).pop())),
+  );
+  const rows = [];
+  const notes = [];
+  const add = (group, name, what, code) => rows.push({ group, name, what, ...measure(code) });
+
+  add('pushline', 'dist/pushline.min.js', 'script tag as shipped (rollup + Babel ES5 + terser), every transport + EventSource polyfill', readFileSync(join(snap.dist, 'pushline.min.js')));
+  add('pushline', 'dist/pushline.mjs, all exports', "esbuild `export * from 'pushline'`", await bundle(`export * from ${JSON.stringify(mjs)};`));
+  add('pushline', 'connect()', 'esbuild; connect() by transport name pulls in all four transports', await bundle(`export { connect } from ${JSON.stringify(mjs)};`));
+  add('pushline', 'PushlineEventSource', 'esbuild; the EventSource polyfill alone', await bundle(`export { PushlineEventSource } from ${JSON.stringify(mjs)};`));
+  const missing = ['createClient', ...TRANSPORTS].filter((n) => !exported.has(n));
+  if (missing.length) {
+    notes.push(`Per-transport rows skipped: dist/pushline.mjs does not export ${missing.map((n) => '`' + n + '`').join(', ')} yet (built ${snap.builtAt.toISOString()}).`);
+  } else {
+    for (const t of TRANSPORTS) {
+      add('pushline', `createClient + ${t}`, 'esbuild; one transport, tree-shaken', await bundle(
+        `import { createClient, ${t} } from ${JSON.stringify(mjs)};\nexport default (u) => createClient(u, { transports: [${t}] });`,
+      ));
+    }
+    add('pushline', 'createClient + all four', 'esbuild; every transport factory', await bundle(
+      `import { createClient, ${TRANSPORTS.join(', ')} } from ${JSON.stringify(mjs)};\nexport default (u) => createClient(u, { transports: [${TRANSPORTS.join(', ')}] });`,
+    ));
+  }
+  const esmIndex = JSON.stringify(join(snap.esm, 'index.js').replace(/\\/g, '/'));
+  const modules = await breakdown(snap, `export { connect } from ${esmIndex};`);
+  for (const p of PEERS) {
+    try {
+      add('peer', `${p.name} ${version(p.name)}`, p.covers, await bundle(p.entry));
+    } catch (e) {
+      notes.push(`${p.name}: bundling failed: ${e.message.split('\n')[0]}`);
+    }
+  }
+  return { rows, notes, modules, esbuildVersion: esbuild.version };
+}
+
+export function modulesTable(res) {
+  const m = res.modules;
+  return table(
+    ['module', 'min bytes', 'share'],
+    m.rows.map((r) => [r.module, int(r.min), Math.round((100 * r.min) / m.total) + ' %']),
+    ['l', 'r', 'r'],
+  );
+}
+
+export function sizeTable(res) {
+  return table(
+    ['bundle', 'min', 'gzip -9', 'brotli -q 11', 'what it carries'],
+    res.rows.map((r) => [r.name, int(r.min), int(r.gzip), int(r.brotli), r.what]),
+    ['l', 'r', 'r', 'r', 'l'],
+  );
+}
+
+export { kib, require };
