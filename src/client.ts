@@ -236,16 +236,20 @@ export class Client extends Emitter<ClientEvents> {
     this.role = 'follower';
     this._leaderSeen = now();
     this._bus = openBus(name, (m) => this._onBus(m as Wire));
-    this._candidacy = elect(name, () => this._lead(), () => this._follow());
+    this._elect();
     this._bus.post({ t: 'hello' });
     this._sharedTimer = setInterval(() => {
       if (this.role === 'leader') (this._bus as Bus).post({ t: 'ping' });
       // A leader that stopped answering (a hung tab) loses its place.
-      else if (now() - this._leaderSeen > this._s.heartbeatTimeout) {
+      else if (this._candidacy && now() - this._leaderSeen > this._s.heartbeatTimeout) {
         this._leaderSeen = now();
-        (this._candidacy as Candidacy).steal();
+        this._candidacy.steal();
       }
     }, Math.max(500, this._s.heartbeatTimeout / 4));
+  }
+
+  private _elect(): void {
+    this._candidacy = elect('pushline:' + this._base, () => this._lead(), () => this._follow());
   }
 
   /** This tab won the election: connect, resuming from what it delivered as a follower. */
@@ -666,7 +670,7 @@ export class Client extends Emitter<ClientEvents> {
     if (this._bus) {
       // The next tab in line takes over the connection.
       clearInterval(this._sharedTimer);
-      (this._candidacy as Candidacy).release();
+      if (this._candidacy) this._candidacy.release();
       this._bus.close();
     }
     this.state = 'closed';
@@ -705,13 +709,15 @@ export class Client extends Emitter<ClientEvents> {
     if (this.state === 'closed') return;
     const hidden = typeof document !== 'undefined' && document.visibilityState === 'hidden';
     if (type === 'offline') return;
-    if (type === 'freeze' && this.role === 'leader') {
-      // A frozen leader cannot relay: hand the connection to another tab, queue up again.
-      (this._candidacy as Candidacy).release();
-      this._follow();
-      this._candidacy = elect('pushline:' + this._base, () => this._lead(), () => this._follow());
+    if (this._bus && type === 'freeze') {
+      // A frozen tab cannot relay: leave the election (a leader hands the connection over)
+      // and come back on 'resume'. The bus stays open, so this tab still gets the messages.
+      if (this._candidacy) this._candidacy.release();
+      this._candidacy = null;
+      if (this.role === 'leader') this._follow();
       return;
     }
+    if (this._bus && type === 'resume' && !this._candidacy) this._elect();
     if (type === 'visibilitychange' && this._s.pauseAfter >= 0) {
       if (this._pauseTimer !== null) clearTimeout(this._pauseTimer);
       this._pauseTimer = null;

@@ -83,6 +83,16 @@ for (const legacy of [false, true]) {
       console.log(`SHARED${legacy ? ' (fallbacks)' : ''}: 8 tabs, ${live.sse + live.longpoll} connection at the server`);
     });
 
+    it('a leader about to freeze hands over to another tab, which resumes', async () => {
+      const leader = tabs.find((t) => t.role === 'leader')!;
+      const counts = tabs.map((t) => t.ids.length);
+      leader.frame.contentWindow!.postMessage({ cmd: 'freeze' }, ORIGIN);
+      await waitFor(() => leader.role === 'follower' && tabs.filter((t) => t.role === 'leader').length === 1, 'a new leader', 15000);
+      const ids = await publishMany(Array.from({ length: 10 }, (_, i) => ({ data: 'after freeze ' + i })));
+      await waitFor(() => tabs.every((t, i) => t.ids.length >= counts[i] + 10), 'every tab to get the messages', 15000);
+      for (let i = 0; i < tabs.length; i++) expect(tabs[i].ids.slice(counts[i]), tabs[i].name).to.deep.equal(ids);
+    });
+
     it('when the leader tab goes away, another takes over and resumes: nothing lost or repeated in any tab', async () => {
       const leader = tabs.find((t) => t.role === 'leader')!;
       const before = tabs.filter((t) => t !== leader).map((t) => t.ids.length);
