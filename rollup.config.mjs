@@ -33,9 +33,11 @@ const minify = terser({ ecma: 5, safari10: true, compress: { passes: 3, pure_get
 
 export default [
   {
-    input,
+    // ESM entries: the client, and the nchan profile as its own entry ('pushline/nchan'), so the
+    // client bundle does not carry it; what both use goes into a shared chunk.
+    input: { pushline: input, 'pushline-nchan': 'build/esm/profiles/nchan.js' },
     plugins: [tscMaps],
-    output: { file: 'dist/pushline.mjs', format: 'es', sourcemap: true, banner },
+    output: { dir: 'dist', format: 'es', sourcemap: true, banner, entryFileNames: '[name].mjs', chunkFileNames: 'pushline-[hash].mjs' },
   },
   {
     input: scriptInput,
@@ -48,6 +50,11 @@ export default [
   {
     input: 'build/types/index.d.ts',
     output: { file: 'dist/pushline.d.ts', format: 'es' },
+    plugins: [dts()],
+  },
+  {
+    input: 'build/types/profiles/nchan.d.ts',
+    output: { file: 'dist/pushline-nchan.d.ts', format: 'es' },
     plugins: [dts()],
   },
 ];

@@ -55,6 +55,11 @@ export interface NchanOptions extends Omit<ClientOptions, 'transports' | 'endpoi
   websocketPublish?: boolean;
   /** Long polling: ms a first request must be held without an error to count as open [1000]. */
   pollSettle?: number;
+  /**
+   * Long polling: ms a request may be held before it is renewed, which counts as a heartbeat
+   * [heartbeatTimeout / 2 when heartbeatTimeout is given, else never].
+   */
+  pollTimeout?: number;
   /** With several nodes: ms a node may take to answer before the next one is tried [min(3000, connectTimeout / nodes)]. */
   nodeTimeout?: number;
 }
@@ -88,7 +93,11 @@ export function nchan(url: NchanUrls, options?: NchanOptions): ClientSettings {
     websocket: () => websocketConnect({ heartbeat: o.websocketHeartbeat || null, publish: !!o.websocketPublish }),
     sse: () => sseConnect({ events: o.sseEvents || [], pingEvent: o.pingEvent || 'ping' }),
     streaming: () => multipartConnect,
-    longpoll: () => longpollConnect({ settle: o.pollSettle === undefined ? 1000 : o.pollSettle }),
+    longpoll: () =>
+      longpollConnect({
+        settle: o.pollSettle === undefined ? 1000 : o.pollSettle,
+        hold: o.pollTimeout !== undefined ? o.pollTimeout : o.heartbeatTimeout !== undefined ? Math.floor(o.heartbeatTimeout / 2) : 0,
+      }),
   };
   const supported: { [K in TransportName]: () => boolean } = {
     websocket: () => typeof WebSocket !== 'undefined',
@@ -113,7 +122,7 @@ export function nchan(url: NchanUrls, options?: NchanOptions): ClientSettings {
   const settings = {} as ClientSettings;
   const skip: { [k: string]: true } = {
     transports: true, endpoints: true, publishUrl: true, sseEvents: true, pingEvent: true,
-    websocketHeartbeat: true, websocketPublish: true, pollSettle: true, nodeTimeout: true,
+    websocketHeartbeat: true, websocketPublish: true, pollSettle: true, pollTimeout: true, nodeTimeout: true,
   };
   for (const k in o) if (!skip[k]) (settings as unknown as Record<string, unknown>)[k] = (o as Record<string, unknown>)[k];
   settings.transports = transports;

@@ -1,5 +1,6 @@
 import { pushlineError, responseError } from '../../errors.js';
 import { header } from '../../io/xhr.js';
+import { withQuery } from '../../url.js';
 import { copyHeaders, nodeUrl, type Connect } from './node.js';
 import { idFromHeaders, multipartBoundary } from './parse.js';
 
@@ -12,6 +13,12 @@ export interface LongPollOptions {
    * no answer to wait for; an error (a disabled location, a refusing proxy) comes back at once.
    */
   settle: number;
+  /**
+   * Ms a request may be held before the adapter ends it and asks again, counting that as a
+   * heartbeat (0: never). nchan's own idle answer, `408` at nchan_subscriber_timeout, is not
+   * seen in Chromium, which silently resends a request answered 408 on a reused connection.
+   */
+  hold: number;
 }
 
 /**
@@ -23,30 +30,43 @@ export interface LongPollOptions {
  */
 export function longpollConnect(options: LongPollOptions): Connect {
   return (url, cursor, req, sink) => {
+    const stamp = new Date().getTime().toString(36);
     let live = true;
     let answered = false;
     let xhr: XMLHttpRequest | null = null;
     let settle: ReturnType<typeof setTimeout> | null = null;
-    const stop = () => {
-      live = false;
-      if (settle !== null) clearTimeout(settle);
-      settle = null;
+    let held: ReturnType<typeof setTimeout> | null = null;
+    let count = 0;
+    const abort = () => {
+      if (held !== null) clearTimeout(held);
+      held = null;
       if (xhr) {
         xhr.onreadystatechange = null;
         xhr.abort();
         xhr = null;
       }
     };
+    const stop = () => {
+      live = false;
+      if (settle !== null) clearTimeout(settle);
+      settle = null;
+      abort();
+    };
     const poll = (last: string | null) => {
       const x = new XMLHttpRequest();
       xhr = x;
-      x.open('GET', nodeUrl(url, '', last), true);
+      // A fresh URL each time keeps the browser's HTTP cache out of it: a cached answer would be
+      // revalidated with If-None-Match/If-Modified-Since, which nchan reads as a message id and
+      // answers with a different message (or holds).
+      x.open('GET', withQuery(nodeUrl(url, '', last), { _: stamp + '.' + ++count }), true);
       x.withCredentials = req.withCredentials;
       const headers = copyHeaders(req.headers());
       for (const name in headers) x.setRequestHeader(name, headers[name]);
       x.onreadystatechange = () => {
         if (x.readyState !== 4 || !live || xhr !== x) return;
         xhr = null;
+        if (held !== null) clearTimeout(held);
+        held = null;
         const status = x.status;
         if (status === 304 || status === 408) {
           sink.open();
@@ -80,6 +100,18 @@ export function longpollConnect(options: LongPollOptions): Connect {
         if (live) poll(id);
       };
       x.send(null);
+      if (options.hold > 0) {
+        held = setTimeout(() => {
+          held = null;
+          if (!live || xhr !== x) return;
+          // Held all this time without an error: alive. Ask again with the same cursor (nchan
+          // answers it again if a message was on its way when this request was dropped).
+          abort();
+          sink.open();
+          sink.ping();
+          if (live) poll(last);
+        }, options.hold);
+      }
     };
     poll(cursor);
     settle = setTimeout(() => {

@@ -1,0 +1,81 @@
+/** Helpers for the nchan tests: drive the nchan servers through the runner's /_nchan/ controls. */
+import type { Client } from '../../src/index.js';
+import type { ClientEvents, PushlineMessage, TransportName } from '../../src/types.js';
+import { NCHAN } from './env.js';
+
+export { NCHAN };
+export type NodeName = 'm' | 'a' | 'b';
+export const ALL: TransportName[] = ['websocket', 'sse', 'streaming', 'longpoll'];
+/** The location of each transport's own subscriber type (scripts/nchan-servers.mjs). */
+export const LOCATION: { [K in TransportName]: string } = { websocket: 'ws', sse: 'sse', streaming: 'stream', longpoll: 'poll' };
+export const ENGINE = /Firefox\//.test(navigator.userAgent) ? 'firefox' : /Chrome\//.test(navigator.userAgent) ? 'chromium' : 'webkit';
+
+async function control<T>(name: string, body: unknown = {}): Promise<T> {
+  const res = await fetch('/_nchan/' + name, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`/_nchan/${name}: HTTP ${res.status} ${await res.text()}`);
+  return res.json() as Promise<T>;
+}
+
+/** A channel id no other test uses. */
+export function channel(tag: string): string {
+  return `${tag}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Subscriber URL of a channel on a node, at the all-types location or a transport's own. */
+export function subUrl(node: NodeName, ch: string, location = 'sub'): string {
+  return `${NCHAN[node].url}/${location}/${ch}`;
+}
+export function pubUrl(node: NodeName, ch: string): string {
+  return `${NCHAN[node].direct ?? NCHAN[node].url}/pub/${ch}`;
+}
+
+/** Publishes messages one after the other through a node's publisher; resolves to nchan's ids. */
+export async function publish(node: NodeName, ch: string, messages: string[], event?: string): Promise<string[]> {
+  return (await control<{ ids: string[] }>('publish', { node, channel: ch, messages, event })).ids;
+}
+export const drop = () => control<{ connections: number }>('drop');
+export const disable = (node: NodeName, transport: TransportName, on: boolean) => control('disable', { node, transport, on });
+export const stopNode = (node: NodeName) => control<{ ms: number }>('stop', { node });
+export const startNode = (node: NodeName) => control<{ ms: number }>('start', { node });
+export const channelInfo = (node: NodeName, ch: string) => control<{ messages: number; last_message_id?: string }>('info', { node, channel: ch });
+export const channelMessages = (node: NodeName, ch: string) =>
+  control<{ id: string; data: string; contentType: string | null }[]>('messages', { node, channel: ch });
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export async function waitFor(cond: () => boolean, what: string, ms = 10000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await sleep(10);
+  }
+}
+
+/** Resolves with the payload of the next `name` event of a client. */
+export function next<T>(client: Client, name: keyof ClientEvents, ms = 10000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no ' + name + ' event within ' + ms + ' ms')), ms);
+    client.once(name, ((e: T) => {
+      clearTimeout(t);
+      resolve(e);
+    }) as never);
+  });
+}
+
+/** Every message a client delivers, with the time it arrived. */
+export function collect(client: Client): (PushlineMessage & { at: number })[] {
+  const list: (PushlineMessage & { at: number })[] = [];
+  client.on('message', (m) => list.push({ ...m, at: performance.now() }));
+  return list;
+}
+
+/** Lost, duplicated and out-of-order ids against what was published. */
+export function audit(published: string[], got: string[]) {
+  const seen = new Set<string>();
+  let duplicated = 0;
+  for (const id of got) seen.has(id) ? duplicated++ : seen.add(id);
+  const lost = published.filter((id) => !seen.has(id)).length;
+  return { lost, duplicated, inOrder: JSON.stringify(got) === JSON.stringify(published) };
+}

@@ -1,0 +1,110 @@
+/**
+ * Each transport alone against a real nginx+nchan node (memory store), at one location that
+ * serves every subscriber type: ordered delivery with nchan's own ids, resume from a given id,
+ * send() through nchan's publisher, resume across network drops.
+ */
+import { expect } from 'chai';
+import { createClient } from '../../src/index.js';
+import type { Client } from '../../src/index.js';
+import { nchan } from '../../src/profiles/nchan.js';
+import type { OpenEvent } from '../../src/types.js';
+import { ALL, ENGINE, audit, channel, channelMessages, collect, drop, next, publish, pubUrl, sleep, subUrl, waitFor } from './helpers.js';
+
+const FAST = { initialDelay: 20, maxDelay: 100, jitter: 0.5, budget: 1000 };
+
+describe('nchan: each transport alone', function () {
+  this.timeout(120000);
+  let client: Client | null = null;
+  afterEach(() => client?.close());
+
+  for (const t of ALL) {
+    it(`${t}: delivers messages in order with nchan's ids; send() publishes through nchan`, async () => {
+      const ch = channel(t);
+      const url = subUrl('m', ch);
+      client = createClient(url, nchan(url, { transports: [t], publishUrl: pubUrl('m', ch) }));
+      const got = collect(client);
+      const open = await next<OpenEvent>(client, 'open');
+      expect(open).to.deep.equal({ transport: t, resumed: false });
+
+      const texts = Array.from({ length: 300 }, (_, i) => `m${i} ü😀 "quoted" \\ line\nbreak${i % 7 === 0 ? '\n\nblank line' : ''}`);
+      const ids = await publish('m', ch, texts);
+      await waitFor(() => got.length >= texts.length, `${texts.length} messages (have ${got.length})`, 20000);
+      await sleep(50);
+      expect(got.map((m) => m.id)).to.deep.equal(ids);
+      expect(got.map((m) => m.data)).to.deep.equal(texts);
+      expect(got.every((m) => m.event === 'message')).to.equal(true);
+      expect(client.lastEventId).to.equal(ids[ids.length - 1]);
+      expect(ids[0]).to.match(/^\d+:\d+$/);
+
+      // send(): the client POSTs to nchan's publisher (with ?session only when it has one, and
+      // Content-Type text/plain): the message lands on the channel and comes back to us.
+      const token = `hello over ${t} ${Math.random()}`;
+      expect(client.send(token)).to.equal(true);
+      await waitFor(() => got.some((m) => m.data === token), 'the sent message back from the channel');
+      const stored = await channelMessages('m', ch);
+      expect(stored[stored.length - 1].data).to.equal(token);
+      expect(stored[stored.length - 1].contentType).to.match(/^text\/plain/i);
+    });
+
+    it(`${t}: resumes after a given lastEventId with nchan's last_event_id`, async () => {
+      const ch = channel(t);
+      const url = subUrl('m', ch);
+      const ids = await publish('m', ch, ['a', 'b', 'c', 'd', 'e']);
+      client = createClient(url, nchan(url, { transports: [t], lastEventId: ids[1] }));
+      const got = collect(client);
+      const open = await next<OpenEvent>(client, 'open');
+      expect(open).to.deep.equal({ transport: t, resumed: true });
+      await waitFor(() => got.length >= 3, 'the 3 messages after the cursor');
+      const more = await publish('m', ch, ['f', 'g']);
+      await waitFor(() => got.length >= 5, 'the live messages');
+      await sleep(50);
+      expect(got.map((m) => m.id)).to.deep.equal([...ids.slice(2), ...more]);
+      expect(got.map((m) => m.data)).to.deep.equal(['c', 'd', 'e', 'f', 'g']);
+    });
+  }
+
+  const TOTAL = ENGINE === 'chromium' ? 1000 : 400;
+  for (const t of ALL) {
+    it(`${t}: ${TOTAL} messages, the network cut every ~200 ms: none lost, none twice, in order`, async () => {
+      const ch = channel(t);
+      const url = subUrl('m', ch);
+      client = createClient(url, nchan(url, { transports: [t], reconnect: FAST, connectTimeout: 3000, pollSettle: 200 }));
+      const got = collect(client);
+      let opens = 0;
+      let resumed = 0;
+      client.on('open', (e) => {
+        opens++;
+        if (e.resumed) resumed++;
+      });
+      await next<OpenEvent>(client, 'open');
+      let dropping = true;
+      let drops = 0;
+      const dropper = (async () => {
+        while (dropping) {
+          await sleep(150 + Math.random() * 100);
+          if (!dropping) break;
+          await drop();
+          drops++;
+        }
+      })();
+      // 50 batches at least 30 ms apart: about 1.5 s or more of publishing, several cuts.
+      const published: string[] = [];
+      const batch = TOTAL / 50;
+      for (let sent = 0; sent < TOTAL; sent += batch) {
+        published.push(...(await publish('m', ch, Array.from({ length: batch }, (_, i) => `r${sent + i}`))));
+        await sleep(30);
+      }
+      await waitFor(() => drops >= 4, 'four cuts', 10000);
+      dropping = false;
+      await dropper;
+      await waitFor(() => got.length >= TOTAL, `${TOTAL} messages (have ${got.length})`, 60000);
+      await sleep(100);
+      const result = audit(published, got.map((m) => m.id));
+      console.log(`NCHAN-RELIABILITY ${ENGINE} ${t}: messages=${TOTAL} drops=${drops} reconnects=${opens - 1} resumed=${resumed} lost=${result.lost} duplicated=${result.duplicated} inOrder=${result.inOrder}`);
+      expect(drops).to.be.greaterThan(3);
+      if (t !== 'longpoll') expect(opens).to.be.greaterThan(1);
+      expect(resumed).to.equal(opens - 1);
+      expect(result).to.deep.equal({ lost: 0, duplicated: 0, inOrder: true });
+    });
+  }
+});

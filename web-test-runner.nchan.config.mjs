@@ -1,0 +1,199 @@
+// @web/test-runner for the nchan profile: real browsers against real nginx+nchan servers.
+// Starts (scripts/nchan-servers.mjs) a memory-store node "m" behind a TCP proxy that can cut
+// every connection, and two nodes "a" and "b" sharing one redis-server, all on 127.0.0.1, in a
+// temp dir; stops them in serverStop. The test pages drive them through /_nchan/* (below).
+// BROWSERS=chromium|firefox|webkit picks the engine; scripts/nchan-test.mjs runs each in turn.
+import { spawn } from 'node:child_process';
+import { defaultReporter } from '@web/test-runner';
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { chromeLauncher } from '@web/test-runner-chrome';
+import { webdriverLauncher } from '@web/test-runner-webdriver';
+import * as puppeteerCore from 'puppeteer-core';
+import { fileURLToPath } from 'node:url';
+import { freePort, startNchanEnv } from './scripts/nchan-servers.mjs';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const env = await startNchanEnv();
+let stopping = null;
+const stopEnv = () => (stopping ??= env.close());
+for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => stopEnv().then(() => process.exit(130)));
+
+/** What the test pages get as test/nchan/env.ts. */
+const pageEnv = {
+  // Node m, through the drop proxy (subscribers) and directly.
+  m: { url: env.proxy.url, direct: env.nodes.m.url },
+  a: { url: env.nodes.a.url },
+  b: { url: env.nodes.b.url },
+};
+
+// ---- controls for the test pages ----------------------------------------------------------
+
+async function body(ctx) {
+  const chunks = [];
+  for await (const c of ctx.req) chunks.push(c);
+  return chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
+}
+
+function node(name) {
+  const n = env.nodes[name];
+  if (!n) throw new Error(`no node ${name}`);
+  return n;
+}
+
+/** Publishes one message after another (so ids follow publication order); returns the ids. */
+async function publish(name, channel, messages, event) {
+  const ids = [];
+  for (const data of messages) {
+    const headers = { Accept: 'application/json', 'Content-Type': 'text/plain' };
+    if (event) headers['X-EventSource-Event'] = event;
+    const res = await fetch(`${node(name).url}/pub/${encodeURIComponent(channel)}`, { method: 'POST', headers, body: data });
+    if (res.status !== 201 && res.status !== 202) throw new Error(`publish on ${name}: HTTP ${res.status} ${await res.text()}`);
+    ids.push((await res.json()).last_message_id);
+  }
+  return ids;
+}
+
+const controls = {
+  async publish(b) {
+    return { ids: await publish(b.node ?? 'm', b.channel, b.messages, b.event) };
+  },
+  async drop() {
+    return { connections: env.proxy.drop() };
+  },
+  async disable(b) {
+    node(b.node ?? 'm').disable(b.transport, !!b.on);
+    return {};
+  },
+  async stop(b) {
+    const t = Date.now();
+    await node(b.node).stop();
+    return { ms: Date.now() - t };
+  },
+  async start(b) {
+    const t = Date.now();
+    await node(b.node).start();
+    return { ms: Date.now() - t };
+  },
+  async info(b) {
+    const res = await fetch(`${node(b.node ?? 'm').url}/pub/${encodeURIComponent(b.channel)}`, { headers: { Accept: 'application/json' } });
+    return res.status === 404 ? { messages: 0 } : res.json();
+  },
+  /** The last `count` messages of a channel, oldest first, read with a long-poll walk. */
+  async messages(b) {
+    const out = [];
+    let id = null;
+    for (;;) {
+      const q = id ? `?last_event_id=${encodeURIComponent(id)}` : '';
+      const ctrl = new AbortController();
+      const t = setTimeout(() => ctrl.abort(), 300);
+      try {
+        const res = await fetch(`${node(b.node ?? 'm').url}/poll/${encodeURIComponent(b.channel)}${q}`, { signal: ctrl.signal });
+        const lm = res.headers.get('Last-Modified');
+        id = `${Math.floor(Date.parse(lm) / 1000)}:${res.headers.get('Etag')}`;
+        out.push({ id, data: await res.text(), contentType: res.headers.get('Content-Type') });
+      } catch {
+        return out; // held: no more messages
+      } finally {
+        clearTimeout(t);
+      }
+    }
+  },
+};
+
+const nchanPlugin = {
+  name: 'pushline-nchan',
+  serve(ctx) {
+    if (ctx.path === '/test/nchan/env.ts') return { body: `export const NCHAN = ${JSON.stringify(pageEnv)};`, type: 'js' };
+  },
+  async serverStop() {
+    await stopEnv();
+  },
+};
+
+async function controlMiddleware(ctx, next) {
+  if (!ctx.path.startsWith('/_nchan/')) return next();
+  const fn = controls[ctx.path.slice('/_nchan/'.length)];
+  if (!fn) return next();
+  try {
+    ctx.body = JSON.stringify(await fn(await body(ctx)));
+    ctx.type = 'application/json';
+  } catch (e) {
+    ctx.status = 500;
+    ctx.body = String(e && e.stack ? e.stack : e);
+  }
+}
+
+// ---- browsers (as in web-test-runner.config.mjs) ----------------------------------------------
+
+async function waitForHttp(url, ms = 15000) {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+  }
+  throw new Error(`not up: ${url}`);
+}
+
+const engine = process.env.BROWSERS ?? 'chromium';
+const browsers = [];
+if (engine === 'chromium') {
+  browsers.push(chromeLauncher({ launchOptions: {
+    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-default-apps', '--disable-quic'],
+  } }));
+} else if (engine === 'firefox') {
+  browsers.push(chromeLauncher({
+    puppeteer: puppeteerCore.default ?? puppeteerCore,
+    launchOptions: { browser: 'firefox', executablePath: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr', headless: true },
+  }));
+} else if (engine === 'webkit') {
+  const port = await freePort();
+  const driver = spawn('WebKitWebDriver', [`--port=${port}`], { stdio: 'ignore' });
+  process.on('exit', () => driver.kill());
+  await waitForHttp(`http://127.0.0.1:${port}/status`);
+  browsers.push(webdriverLauncher({
+    hostname: '127.0.0.1', port, path: '/', logLevel: 'error',
+    capabilities: {
+      browserName: 'MiniBrowser',
+      'webkitgtk:browserOptions': { binary: '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser', args: ['--automation'] },
+      'wdio:enforceWebDriverClassic': true,
+    },
+  }));
+} else {
+  throw new Error(`BROWSERS=${engine}: expected chromium, firefox or webkit`);
+}
+
+// One plain 'nchan engine: N passed, N failed, N skipped' line for scripts/nchan-test.mjs.
+function totalsReporter() {
+  const count = (suite, t) => {
+    for (const x of suite?.tests ?? []) x.skipped ? t.skipped++ : x.passed ? t.passed++ : t.failed++;
+    for (const s of suite?.suites ?? []) count(s, t);
+  };
+  return {
+    stop({ sessions }) {
+      const t = { passed: 0, failed: 0, skipped: 0 };
+      for (const s of sessions) {
+        const before = t.failed;
+        count(s.testResults, t);
+        if (!s.passed && t.failed === before) t.failed++;
+      }
+      console.log(`\nnchan ${engine}: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
+    },
+  };
+}
+
+export default {
+  rootDir: root,
+  hostname: '127.0.0.1',
+  reporters: [defaultReporter(), totalsReporter()],
+  files: process.env.TEST_FILES ?? 'test/nchan/**/*.test.ts',
+  nodeResolve: { exportConditions: ['browser', 'development'] },
+  concurrency: 1,
+  browserStartTimeout: 60000,
+  testsFinishTimeout: 600000,
+  plugins: [esbuildPlugin({ ts: true, target: 'es2020' }), nchanPlugin],
+  middleware: [controlMiddleware],
+  browsers,
+  testFramework: { config: { timeout: 60000 } },
+};
