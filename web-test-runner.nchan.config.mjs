@@ -3,14 +3,11 @@
 // every connection, and two nodes "a" and "b" sharing one redis-server, all on 127.0.0.1, in a
 // temp dir; stops them in serverStop. The test pages drive them through /_nchan/* (below).
 // BROWSERS=chromium|firefox|webkit picks the engine; scripts/nchan-test.mjs runs each in turn.
-import { spawn } from 'node:child_process';
 import { defaultReporter } from '@web/test-runner';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
-import { chromeLauncher } from '@web/test-runner-chrome';
-import { webdriverLauncher } from '@web/test-runner-webdriver';
-import * as puppeteerCore from 'puppeteer-core';
 import { fileURLToPath } from 'node:url';
-import { freePort, startNchanEnv } from './scripts/nchan-servers.mjs';
+import { startNchanEnv } from './scripts/nchan-servers.mjs';
+import { launchers, totalsReporter } from './scripts/wtr-browsers.mjs';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const env = await startNchanEnv();
@@ -123,70 +120,15 @@ async function controlMiddleware(ctx, next) {
   }
 }
 
-// ---- browsers (as in web-test-runner.config.mjs) ----------------------------------------------
-
-async function waitForHttp(url, ms = 15000) {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-  }
-  throw new Error(`not up: ${url}`);
-}
+// ---- browsers (scripts/wtr-browsers.mjs, shared with web-test-runner.config.mjs) --------------
 
 const engine = process.env.BROWSERS ?? 'chromium';
-const browsers = [];
-if (engine === 'chromium') {
-  browsers.push(chromeLauncher({ launchOptions: {
-    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-default-apps', '--disable-quic'],
-  } }));
-} else if (engine === 'firefox') {
-  browsers.push(chromeLauncher({
-    puppeteer: puppeteerCore.default ?? puppeteerCore,
-    launchOptions: { browser: 'firefox', executablePath: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr', headless: true },
-  }));
-} else if (engine === 'webkit') {
-  const port = await freePort();
-  const driver = spawn('WebKitWebDriver', [`--port=${port}`], { stdio: 'ignore' });
-  process.on('exit', () => driver.kill());
-  await waitForHttp(`http://127.0.0.1:${port}/status`);
-  browsers.push(webdriverLauncher({
-    hostname: '127.0.0.1', port, path: '/', logLevel: 'error',
-    capabilities: {
-      browserName: 'MiniBrowser',
-      'webkitgtk:browserOptions': { binary: '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser', args: ['--automation'] },
-      'wdio:enforceWebDriverClassic': true,
-    },
-  }));
-} else {
-  throw new Error(`BROWSERS=${engine}: expected chromium, firefox or webkit`);
-}
-
-// One plain 'nchan engine: N passed, N failed, N skipped' line for scripts/nchan-test.mjs.
-function totalsReporter() {
-  const count = (suite, t) => {
-    for (const x of suite?.tests ?? []) x.skipped ? t.skipped++ : x.passed ? t.passed++ : t.failed++;
-    for (const s of suite?.suites ?? []) count(s, t);
-  };
-  return {
-    stop({ sessions }) {
-      const t = { passed: 0, failed: 0, skipped: 0 };
-      for (const s of sessions) {
-        const before = t.failed;
-        count(s.testResults, t);
-        if (!s.passed && t.failed === before) t.failed++;
-      }
-      console.log(`\nnchan ${engine}: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
-    },
-  };
-}
+const browsers = await launchers(engine);
 
 export default {
   rootDir: root,
   hostname: '127.0.0.1',
-  reporters: [defaultReporter(), totalsReporter()],
+  reporters: [defaultReporter(), totalsReporter(`nchan ${engine}`)],
   files: process.env.TEST_FILES ?? 'test/nchan/**/*.test.ts',
   nodeResolve: { exportConditions: ['browser', 'development'] },
   concurrency: 1,
