@@ -116,8 +116,9 @@ async function latency(page, srv, kind, name) {
   const s = await page.evaluate((ms) => B.done(ms), 20000);
   await page.evaluate(() => B.stop());
   await idle(srv);
-  const lat = s.lat.slice(LAT_WARMUP);
-  return { n: lat.length, p50: percentile(lat, 50), p99: percentile(lat, 99), max: Math.max(...lat), outOfOrder: s.outOfOrder };
+  const clock = await clockOffset(page);
+  const lat = s.lat.slice(LAT_WARMUP).map((x) => x - clock.offset);
+  return { n: lat.length, p50: percentile(lat, 50), p99: percentile(lat, 99), max: Math.max(...lat), outOfOrder: s.outOfOrder, clock };
 }
 
 /**
@@ -125,6 +126,23 @@ async function latency(page, srv, kind, name) {
  * state that grows with the messages a page has seen (JIT feedback included) must not leak from one
  * measurement into the next.
  */
+/**
+ * Node and the page read the same system clock, but each takes its own timeOrigin sample, so
+ * `timeOrigin + now()` can differ by a fraction of a millisecond between them (enough to make a
+ * 1 ms latency look negative). Estimated from the round trip with the smallest delay; the error
+ * is at most half that round trip.
+ */
+async function clockOffset(page) {
+  let best = null;
+  for (let i = 0; i < 30; i++) {
+    const t1 = wallNow();
+    const p = await page.evaluate(() => performance.timeOrigin + performance.now());
+    const t2 = wallNow();
+    if (!best || t2 - t1 < best.rtt) best = { rtt: t2 - t1, offset: p - (t1 + t2) / 2 };
+  }
+  return best;
+}
+
 export async function runE2E(browser, snap, { log = () => {}, reps = 2 } = {}) {
   const srv = await startServer(snap, { history: 250000 });
   const context = await browser.createBrowserContext();
@@ -136,9 +154,12 @@ export async function runE2E(browser, snap, { log = () => {}, reps = 2 } = {}) {
     };
     const out = {};
     for (const t of TRANSPORTS) {
-      log(`e2e: ${t} throughput (${reps}× ${int(E2E_N)} messages, Pushline and raw alternating)`);
+      // WebSocket is the slow one in Chromium (~10k msgs/s): the others are done in about a second
+      // per run, so they get twice the repetitions, for the same noise at a fraction of the time.
+      const n = t === 'websocket' ? reps : reps * 2;
+      log(`e2e: ${t} throughput (${n}× ${int(E2E_N)} messages, Pushline and raw alternating)`);
       const runs = { pushline: [], raw: [] };
-      for (let r = 0; r < reps; r++) {
+      for (let r = 0; r < n; r++) {
         const order = r % 2 ? ['raw', 'pushline'] : ['pushline', 'raw'];
         for (const who of order) {
           const kind = who === 'raw' ? RAW[t] : 'pushline';
@@ -179,7 +200,7 @@ export function e2eTables(res) {
     tp.push([`Pushline ${t}`, int(p.rate), fixed(p.seconds, 2), fixed((p.pageTaskMs / p.n) * 1000, 2), fixed((p.pageScriptMs / p.n) * 1000, 2), ratio(p.rate / q.rate) + ` (${ratio(medianRatio)})`, p.outOfOrder || p.n !== E2E_N ? `${p.n} msgs, ${p.outOfOrder} out of order` : 'all, in order']);
     tp.push([`raw ${RAW_LABEL[t]}`, int(q.rate), fixed(q.seconds, 2), fixed((q.pageTaskMs / q.n) * 1000, 2), fixed((q.pageScriptMs / q.n) * 1000, 2), '1.00×', q.outOfOrder || q.n !== E2E_N ? `${q.n} msgs, ${q.outOfOrder} out of order` : 'all, in order']);
     for (const [who, x] of [['Pushline ' + t, r.lat.pushline], ['raw ' + RAW_LABEL[t], r.lat.raw]]) {
-      lat.push([who, fixed(x.p50, 2), fixed(x.p99, 2), fixed(x.max, 2), int(x.n)]);
+      lat.push([who, fixed(x.p50, 2), fixed(x.p99, 2), fixed(x.max, 2), int(x.n), x.clock ? `${fixed(x.clock.offset, 2)} ± ${fixed(x.clock.rtt / 2, 2)}` : '–']);
     }
   }
   return {
@@ -188,7 +209,7 @@ export function e2eTables(res) {
       tp,
       ['l', 'r', 'r', 'r', 'r', 'r', 'l'],
     ),
-    latency: table(['client', 'p50 ms', 'p99 ms', 'max ms', 'samples'], lat, ['l', 'r', 'r', 'r', 'r']),
+    latency: table(['client', 'p50 ms', 'p99 ms', 'max ms', 'samples', 'page clock offset subtracted, ms'], lat, ['l', 'r', 'r', 'r', 'r', 'r']),
   };
 }
 
@@ -198,12 +219,12 @@ export const CONNECT_TIMEOUT = 10000; // the client's default, used as is
 
 export async function runFallback(browser, snap, { log = () => {}, reps = 3 } = {}) {
   const srv = await startServer(snap, { history: 1000 });
-  const context = await browser.createBrowserContext();
+  const contexts = [await browser.createBrowserContext(), await browser.createBrowserContext()];
   // A message every 5 ms, so "first message" is at most 5 ms after the connection opens.
   const ticker = setInterval(() => srv.publish(String(wallNow())), 5);
   try {
-    const { page } = await openPage(context, srv);
-    const run = async (label, opts, block, n) => {
+    const pages = [(await openPage(contexts[0], srv)).page, (await openPage(contexts[1], srv)).page];
+    const run = async (page, label, opts, block, n) => {
       const res = [];
       for (let i = 0; i < n; i++) {
         if (block) srv.block(block[0], block[1]);
@@ -219,17 +240,21 @@ export async function runFallback(browser, snap, { log = () => {}, reps = 3 } = 
       return { label, opts, block, runs: res };
     };
     const all = { transports: TRANSPORTS };
-    const scenarios = [];
-    scenarios.push(await run('direct: websocket', { transports: ['websocket'] }, null, reps));
-    scenarios.push(await run('websocket refused (502), default order', all, ['websocket', 'refuse'], reps));
-    scenarios.push(await run('direct: sse (what wins when websocket fails)', { transports: ['sse'] }, null, reps));
-    scenarios.push(await run(`websocket hangs, default order, connectTimeout ${CONNECT_TIMEOUT}`, all, ['websocket', 'hang'], 1));
-    scenarios.push(await run(`streaming buffered, ['streaming','longpoll'], connectTimeout ${CONNECT_TIMEOUT}`, { transports: ['streaming', 'longpoll'] }, ['streaming', 'buffer'], 1));
-    scenarios.push(await run('direct: longpoll (what wins when streaming is buffered)', { transports: ['longpoll'] }, null, reps));
-    return scenarios;
+    const [p] = pages;
+    const direct = await run(p, 'direct: websocket', { transports: ['websocket'] }, null, reps);
+    const refused = await run(p, 'websocket refused (502), default order', all, ['websocket', 'refuse'], reps);
+    const sse = await run(p, 'direct: sse (what wins when websocket fails)', { transports: ['sse'] }, null, reps);
+    // The two that wait for connectTimeout run at the same time, in two pages: they block
+    // different transports (websocket, streaming) and neither reaches the other's.
+    const [hang, buffered] = await Promise.all([
+      run(pages[0], `websocket hangs, default order, connectTimeout ${CONNECT_TIMEOUT}`, all, ['websocket', 'hang'], 1),
+      run(pages[1], `streaming buffered, ['streaming','longpoll'], connectTimeout ${CONNECT_TIMEOUT}`, { transports: ['streaming', 'longpoll'] }, ['streaming', 'buffer'], 1),
+    ]);
+    const longpoll = await run(p, 'direct: longpoll (what wins when streaming is buffered)', { transports: ['longpoll'] }, null, reps);
+    return [direct, refused, sse, hang, buffered, longpoll];
   } finally {
     clearInterval(ticker);
-    await context.close().catch(() => {});
+    for (const c of contexts) await c.close().catch(() => {});
     await srv.close();
   }
 }
@@ -243,7 +268,7 @@ export function fallbackTable(scenarios) {
     const path = r0.fallbacks.map((f) => `${f.transport} ${f.reason} at ${Math.round(f.at)} ms`).join(' → ');
     return [s.label, fixed(open, 1), fixed(first, 1), ok.length ? ok[0].transport : '–', `${ok.length}/${s.runs.length}`, path || '–'];
   });
-  return table(['scenario', 'connect → open, ms', 'connect → first message, ms', 'won', 'runs', 'fallbacks (first run)'], rows, ['l', 'r', 'r', 'l', 'r', 'l']);
+  return table(['scenario', 'connect → open, ms', 'connect → first message, ms', 'won', 'runs', 'fallback path (first run)'], rows, ['l', 'r', 'r', 'l', 'r', 'l']);
 }
 
 // ---- 5. memory ----------------------------------------------------------------------------------
