@@ -1,7 +1,9 @@
 /** Test helpers: drive the reference server over its HTTP controls, wait for conditions. */
 import { ORIGIN } from './origin.js';
 import type { Client } from '../../src/index.js';
-import type { ClientEvents, PushlineMessage, TransportName } from '../../src/types.js';
+import type { PushlineMessage, TransportName } from '../../src/types.js';
+export { next, sleep, waitFor } from './wait.js';
+import { sleep } from './wait.js';
 
 export { ORIGIN };
 export const ALL: TransportName[] = ['websocket', 'sse', 'streaming', 'longpoll'];
@@ -56,28 +58,6 @@ export async function receivedWhere(
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-export async function waitFor(cond: () => boolean, what: string, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
-    await sleep(10);
-  }
-}
-
-/** Resolves with the payload of the next `name` event of a client. */
-export function next<T>(client: Client, name: keyof ClientEvents, ms = 10000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('no ' + name + ' event within ' + ms + ' ms')), ms);
-    client.once(name, ((e: T) => {
-      clearTimeout(t);
-      resolve(e);
-    }) as never);
-  });
-}
 
 /** Collects every message a client delivers. */
 export function collect(client: Client): PushlineMessage[] {

@@ -1,7 +1,8 @@
 /** Helpers for the nchan tests: drive the nchan servers through the runner's /_nchan/ controls. */
 import type { Client } from '../../src/index.js';
-import type { ClientEvents, PushlineMessage, TransportName } from '../../src/types.js';
+import type { PushlineMessage, TransportName } from '../../src/types.js';
 import { NCHAN } from './env.js';
+export { next, sleep, waitFor } from '../browser/wait.js';
 
 export { NCHAN };
 export type NodeName = 'm' | 'a' | 'b';
@@ -41,28 +42,6 @@ export const channelInfo = (node: NodeName, ch: string) => control<{ messages: n
 export const channelMessages = (node: NodeName, ch: string) =>
   control<{ id: string; data: string; contentType: string | null }[]>('messages', { node, channel: ch });
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-export async function waitFor(cond: () => boolean, what: string, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
-    await sleep(10);
-  }
-}
-
-/** Resolves with the payload of the next `name` event of a client. */
-export function next<T>(client: Client, name: keyof ClientEvents, ms = 10000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('no ' + name + ' event within ' + ms + ' ms')), ms);
-    client.once(name, ((e: T) => {
-      clearTimeout(t);
-      resolve(e);
-    }) as never);
-  });
-}
 
 /** Every message a client delivers, with the time it arrived. */
 export function collect(client: Client): (PushlineMessage & { at: number })[] {

@@ -1,0 +1,26 @@
+/** Waiting helpers shared by the reference-server tests and the nchan tests (no server needed). */
+import type { Client } from '../../src/index.js';
+import type { ClientEvents } from '../../src/types.js';
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export async function waitFor(cond: () => boolean, what: string, ms = 10000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await sleep(10);
+  }
+}
+
+/** Resolves with the payload of the next `name` event of a client. */
+export function next<T>(client: Client, name: keyof ClientEvents, ms = 10000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no ' + name + ' event within ' + ms + ' ms')), ms);
+    client.once(name, ((e: T) => {
+      clearTimeout(t);
+      resolve(e);
+    }) as never);
+  });
+}
