@@ -18,7 +18,8 @@ describe('declarative set-up (data-* attributes)', () => {
     frame.src = ORIGIN + '/test/pages/declarative.html';
     document.body.appendChild(frame);
     try {
-      await waitFor(() => reports.some((r) => r.type === 'open'), 'open');
+      // The server reports the unknown id in the stream, after `open`: wait for both.
+      await waitFor(() => reports.some((r) => r.type === 'open') && reports.some((r) => r.type === 'gap'), 'open and gap');
       expect(reports[0]).to.deep.equal({ source: 'declarative', type: 'loaded', payload: { hasClient: true, state: 'connecting' } });
       expect(reports.find((r) => r.type === 'open')!.payload).to.deep.equal({ transport: 'sse' });
       // data-last-event-id="007" stays a string: the server does not know it, so it says so.
