@@ -8,8 +8,6 @@ import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { pushlineError } from './errors.js';
 import { request } from './io/xhr.js';
-import { forget, recall, remember } from './remember.js';
-import { canShare, elect, openBus, type Bus, type Candidacy } from './shared.js';
 import type { Frame } from './parse/frame.js';
 import type { Transport, TransportFactory, TransportRequest } from './transports/transport.js';
 import type {
@@ -51,10 +49,6 @@ interface Settings {
   sendQueueSize: number;
   /** Ms hidden before pausing, or -1 to keep the connection in hidden pages. */
   pauseAfter: number;
-  /** Ms to remember a working transport, 0 not to. */
-  remember: number;
-  /** Ms before probing WebSocket again after a fallback, 0 not to. */
-  upgrade: number;
 }
 
 /** What dynamic options resolved to for the current attempt. */
@@ -71,10 +65,51 @@ function pick<T>(value: T | undefined, fallback: T): T {
 }
 
 /**
- * Options with the transports already chosen: factories instead of names. `connect()` maps names
- * to the four built-in factories; `createClient()` takes factories, so a bundler keeps only those.
+ * Options with the parts already chosen: transport factories instead of names, and the optional
+ * features. `connect()` passes all four built-in transports and every feature; `createClient()`
+ * takes only what it is given, so a bundler keeps only those.
  */
-export type ClientSettings = Omit<ClientOptions, 'transports'> & { transports: TransportFactory[] };
+export type ClientSettings = Omit<ClientOptions, 'transports'> & {
+  transports: TransportFactory[];
+  /** Optional features the options may turn on: `sharing`, `upgrading`, `remembering`. */
+  features?: Feature[];
+};
+
+/**
+ * An optional part of the client (cross-tab sharing, upgrade back to WebSocket, remembered
+ * transport), kept out of the core so that `createClient()` bundles carry only what they use.
+ * The constructor calls its setup once, which returns its hooks, or null when its option is off.
+ */
+export interface Feature {
+  /** The option that turns it on. */
+  readonly option: 'shared' | 'upgrade' | 'remember';
+  /** @internal */
+  setup(client: Client, options: ClientSettings): FeatureHooks | null;
+}
+
+/** @internal Where a feature joins the client's policy. Hooks returning true take the event. */
+export interface FeatureHooks {
+  /** The client is starting: true when the feature starts it itself (sharing elects first). */
+  start?(): boolean;
+  /** The application called send(): true when the feature took the message. */
+  send?(text: string): boolean;
+  /** An event went to the application's listeners. */
+  emitted?(name: string, payload: unknown): void;
+  /** A connection opened on this transport (before `open` is emitted). */
+  opened?(name: TransportName): void;
+  /** A message frame with this id, before dedupe: true to drop it. */
+  message?(id: string): boolean;
+  /** An attempt failed after it had opened (true) or before (false). */
+  failed?(wasOpen: boolean): void;
+  /** The connection is being torn down. */
+  teardown?(): void;
+  /** A page lifecycle event: true when the feature handled it. */
+  lifecycle?(type: string): boolean;
+  /** The client stops for good. */
+  stop?(): void;
+}
+
+const FEATURE_OPTIONS: Feature['option'][] = ['shared', 'upgrade', 'remember'];
 
 function settings(o: ClientSettings): Settings {
   const r = o.reconnect;
@@ -108,8 +143,6 @@ function settings(o: ClientSettings): Settings {
     maxMessageSize: pick(o.maxMessageSize, 1048576),
     sendQueueSize: pick(o.sendQueueSize, 100),
     pauseAfter: o.whenHidden === 'pause' ? pick(o.pauseAfter, 30000) : -1,
-    remember: o.remember === true ? 86400000 : o.remember || 0,
-    upgrade: o.upgrade === true ? 30000 : o.upgrade || 0,
   };
 }
 
@@ -122,19 +155,24 @@ export class Client extends Emitter<ClientEvents> {
   /** With `shared: true`: whether this tab holds the connection or follows the one that does. */
   role: 'leader' | 'follower' | null = null;
 
-  private _s: Settings;
-  private _base: string;
-  /** Index in `s.transports` of the transport being tried or used. */
-  private _index = 0;
-  /** Where the current round of fallbacks started; the round is over when it comes back here. */
-  private _roundStart = 0;
-  private _conn: Transport | null = null;
-  /** Incremented per attempt; callbacks of an older attempt are ignored. */
-  private _attemptId = 0;
+  // Members marked @internal are for the features (src/features/) and left out of the typings.
+  /** @internal */
+  _s: Settings;
+  /** @internal */
+  _base: string;
+  /** @internal Index in `s.transports` of the transport being tried or used. */
+  _index = 0;
+  /** @internal Where the current round of fallbacks started; the round is over when it comes back here. */
+  _roundStart = 0;
+  /** @internal */
+  _conn: Transport | null = null;
+  /** @internal Incremented per attempt; callbacks of an older attempt are ignored. */
+  _attemptId = 0;
   private _attemptStart = 0;
   private _attempts: number[] = [];
   private _responded = false;
-  private _opened = false;
+  /** @internal */
+  _opened = false;
   private _openedAt = 0;
   private _lastSeen = 0;
   /** Failed attempts since the last stable connection: drives backoff and maxAttempts. */
@@ -145,8 +183,8 @@ export class Client extends Emitter<ClientEvents> {
   private _serverRetry = 0;
   /** Wall-clock time of a scheduled reconnection, 0 when none is scheduled. */
   private _retryAt = 0;
-  /** Where to resume: the last delivered id, or the server's `last` id before any delivery. */
-  private _cursor: string | null;
+  /** @internal Where to resume: the last delivered id, or the server's `last` id before any delivery. */
+  _cursor: string | null;
   private _session: string | null = null;
   private _dyn: Resolved = { headers: {}, query: {}, token: null };
   /**
@@ -161,38 +199,41 @@ export class Client extends Emitter<ClientEvents> {
   private _posting: { abort(): void } | null = null;
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private _pauseTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Upgrade back to WebSocket: the trial connection, its timer, its id and its backoff. */
-  private _probeConn: Transport | null = null;
-  private _probeTimer: ReturnType<typeof setTimeout> | null = null;
-  private _probeId = 0;
-  private _probeDelay = 0;
-  /** After a handover: drop messages up to this id, which the old connection delivered. */
-  private _skipUntil: string | null = null;
   private _lifecycle: (e: Event) => void;
-  /** Cross-tab sharing: the bus to the other tabs, the election, the leader's last sign of life. */
-  private _bus: Bus | null = null;
-  private _candidacy: Candidacy | null = null;
-  private _leaderSeen = 0;
-  private _sharedTimer: ReturnType<typeof setInterval> | undefined;
+  private _features: FeatureHooks[] = [];
 
   constructor(url: string, options: ClientSettings) {
     super();
     const o = options;
     this._s = settings(o);
     this._base = absoluteUrl(url);
-    if (this._s.remember) {
-      // Start where the last page load succeeded; fall back from there as usual.
-      const known = recall(origin(this._base));
-      for (let i = 0; i < this._s.transports.length; i++) {
-        if (this._s.transports[i].name === known) this._index = this._roundStart = i;
-      }
-    }
     this.lastEventId = this._cursor = o.lastEventId == null ? null : String(o.lastEventId);
+    const features = o.features || [];
+    for (let i = 0; i < FEATURE_OPTIONS.length; i++) {
+      const key = FEATURE_OPTIONS[i];
+      let given = false;
+      for (let j = 0; j < features.length; j++) given = given || features[j].option === key;
+      if (o[key] && !given) throw new TypeError('Pushline: `' + key + '` needs its feature in `features` (see createClient)');
+    }
+    for (let i = 0; i < features.length; i++) {
+      const hooks = features[i].setup(this, o);
+      if (hooks) this._features.push(hooks);
+    }
     this._lifecycle = (e) => this._onLifecycle(e.type);
     this._listen(true);
-    if (o.shared && canShare()) this._share();
     // Start on a fresh task so listeners added right after connect() see every event.
-    else this._wait(0, () => this._attempt());
+    if (!this._hook('start')) this._wait(0, () => this._attempt());
+  }
+
+  /** @internal Calls one hook of every feature; true when one of them took the event. */
+  _hook(name: keyof FeatureHooks, a?: unknown, b?: unknown): boolean {
+    let taken = false;
+    for (let i = 0; i < this._features.length; i++) {
+      const h = this._features[i];
+      const fn = h[name] as ((a: unknown, b: unknown) => unknown) | undefined;
+      if (fn && fn.call(h, a, b)) taken = true;
+    }
+    return taken;
   }
 
   /** Sends a message to the server: a WebSocket frame, or an HTTP POST on the other transports. */
@@ -202,10 +243,7 @@ export class Client extends Emitter<ClientEvents> {
       return false;
     }
     const text = String(data);
-    if (this.role === 'follower') {
-      (this._bus as Bus).post({ t: 'send', d: text }); // the leader tab sends it
-      return true;
-    }
+    if (this._hook('send', text)) return true;
     if (this._opened && !this._outbox.length && this._conn && this._conn.send(text)) return true;
     if (this._outbox.length >= this._s.sendQueueSize) {
       this.emit('error', pushlineError('queue-full', 'send queue full', this.transport));
@@ -221,88 +259,21 @@ export class Client extends Emitter<ClientEvents> {
     this._stop(null);
   }
 
-  /** The leader tab also hands every event (but its own close) to the other tabs. */
+  /** Every event also goes to the features (a sharing leader hands it to the other tabs). */
   protected override emit<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K]): void {
     super.emit(name, payload);
-    if (this.role === 'leader' && name !== 'close') {
-      (this._bus as Bus).post({ t: name, p: toWire(payload), c: this._cursor });
-    }
+    this._hook('emitted', name, payload);
   }
 
-  // ---- cross-tab sharing (shared: true) -----------------------------------------------------
-
-  private _share(): void {
-    const name = 'pushline:' + this._base;
-    this.role = 'follower';
-    this._leaderSeen = now();
-    this._bus = openBus(name, (m) => this._onBus(m as Wire));
-    this._elect();
-    this._bus.post({ t: 'hello' });
-    this._sharedTimer = setInterval(() => {
-      if (this.role === 'leader') (this._bus as Bus).post({ t: 'ping' });
-      // A leader that stopped answering (a hung tab) loses its place.
-      else if (this._candidacy && now() - this._leaderSeen > this._s.heartbeatTimeout) {
-        this._leaderSeen = now();
-        this._candidacy.steal();
-      }
-    }, Math.max(500, this._s.heartbeatTimeout / 4));
-  }
-
-  private _elect(): void {
-    this._candidacy = elect('pushline:' + this._base, () => this._lead(), () => this._follow());
-  }
-
-  /** This tab won the election: connect, resuming from what it delivered as a follower. */
-  private _lead(): void {
-    if (this.state === 'closed') return;
-    this.role = 'leader';
-    this._attempt();
-  }
-
-  private _follow(): void {
-    this._teardown();
-    this.role = 'follower';
-    this.state = 'connecting';
-    this._leaderSeen = now();
-  }
-
-  private _onBus(m: Wire): void {
-    if (this.state === 'closed' || !m) return;
-    const leader = this.role === 'leader';
-    if (m.t === 'hello') {
-      // A tab that just joined learns the state from the leader (not re-emitted here).
-      if (leader && this._opened) (this._bus as Bus).post({ t: 'open', p: { transport: this.transport, resumed: true }, c: this._cursor });
-      return;
-    }
-    if (m.t === 'send') {
-      if (leader) this.send(String(m.d));
-      return;
-    }
-    if (leader) return;
-    this._leaderSeen = now();
-    if (m.t === 'ping') return;
-    const p = m.p as { [k: string]: unknown };
-    if (this._cursor === null && m.c !== undefined) this._cursor = m.c;
-    if (m.t === 'message') {
-      const id = p.id as string;
-      if (this._seen(id)) return;
-      this._remember(id);
-      this._cursor = this.lastEventId = id;
-    } else if (m.t === 'open') {
-      this.transport = p.transport as TransportName;
-      this.state = 'open';
-    } else if (m.t === 'reconnecting') {
-      this.transport = null;
-      this.state = 'reconnecting';
-    }
-    if (m.t === 'error') m.p = fromWire(p);
-    else if (p && p.error) p.error = fromWire(p.error as { [k: string]: unknown });
-    super.emit(m.t as keyof ClientEvents, m.p as never);
+  /** @internal Hands an event to this tab's listeners only (a sharing follower relaying the leader). */
+  _emitLocal<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K]): void {
+    super.emit(name, payload);
   }
 
   // ---- connection attempts -------------------------------------------------------------
 
-  private _attempt(): void {
+  /** @internal */
+  _attempt(): void {
     this._retryAt = 0;
     const s = this._s;
     if (!s.transports.some((t) => t.supported())) {
@@ -381,8 +352,8 @@ export class Client extends Emitter<ClientEvents> {
     this._fail(error);
   }
 
-  /** What a transport reads from the client: the URL, headers and cursor, live. */
-  private _request(name: TransportName): TransportRequest {
+  /** @internal What a transport reads from the client: the URL, headers and cursor, live. */
+  _request(name: TransportName): TransportRequest {
     const self = this;
     const s = this._s;
     return {
@@ -422,82 +393,6 @@ export class Client extends Emitter<ClientEvents> {
     }
   }
 
-  // ---- upgrade back to WebSocket ------------------------------------------------------------
-
-  private _scheduleProbe(): void {
-    const first = this._s.transports[0];
-    if (!this._s.upgrade || !this._index || first.name !== 'websocket' || this._probeTimer) return;
-    this._probeTimer = setTimeout(() => {
-      this._probeTimer = null;
-      this._startProbe(first);
-    }, this._probeDelay || this._s.upgrade);
-  }
-
-  /**
-   * Opens WebSocket beside the working connection, resuming from the current cursor. Frames it
-   * brings before its open frame are queued; once it opens and has resumed, it takes over.
-   */
-  private _startProbe(first: TransportFactory): void {
-    if (!this._opened || !first.supported()) return;
-    const id = ++this._probeId;
-    const from = this._cursor;
-    const queue: Frame[] = [];
-    let mainId = -1; // the attempt id once promoted; until then the probe is on trial
-    const giveUp = () => {
-      if (id !== this._probeId || mainId >= 0) return;
-      this._dropProbe();
-      this._probeDelay = Math.min(600000, (this._probeDelay || this._s.upgrade) * 2);
-      this._scheduleProbe();
-    };
-    const timer = setTimeout(giveUp, this._s.connectTimeout);
-    try {
-      this._probeConn = first.open(this._request(first.name), {
-        responded: () => {},
-        frame: (f) => {
-          if (mainId >= 0) {
-            if (mainId === this._attemptId) this._onFrame(f, first.name);
-          } else if (id === this._probeId) {
-            if (!f || (f.type === 'open' && !f.resumed && from !== null)) return giveUp(); // could not continue exactly
-            if (f.type !== 'open') return void queue.push(f);
-            clearTimeout(timer);
-            mainId = this._handover(f, queue, from);
-          }
-        },
-        end: (e) => {
-          if (mainId < 0) giveUp();
-          else if (mainId === this._attemptId) this._fail(e);
-        },
-      });
-    } catch (e) {
-      giveUp();
-    }
-  }
-
-  /** Closes the old connection and makes the probe the connection; returns its attempt id. */
-  private _handover(open: Frame, queue: Frame[], from: string | null): number {
-    const conn = this._probeConn;
-    const delivered = this._cursor;
-    this._probeConn = null; // keep it out of the teardown
-    this._teardown();
-    this._conn = conn;
-    this._index = this._roundStart = 0;
-    this._probeDelay = 0;
-    // The new stream starts after `from`; the old one got as far as `delivered`: skip up to it.
-    this._skipUntil = delivered !== from ? delivered : null;
-    const id = this._attemptId;
-    this._onFrame(open, 'websocket');
-    for (let i = 0; i < queue.length && id === this._attemptId; i++) this._onFrame(queue[i], 'websocket');
-    return id;
-  }
-
-  private _dropProbe(): void {
-    this._probeId++;
-    if (this._probeTimer !== null) clearTimeout(this._probeTimer);
-    this._probeTimer = null;
-    if (this._probeConn) this._probeConn.close();
-    this._probeConn = null;
-  }
-
   private _url(name: TransportName): string {
     const params: { [k: string]: string | null } = {};
     copy(this._dyn.query, params);
@@ -509,7 +404,8 @@ export class Client extends Emitter<ClientEvents> {
     return withQuery(endpointUrl(this._base, name, this._s.endpoints[name]), params);
   }
 
-  private _onFrame(f: Frame | null, name: TransportName): void {
+  /** @internal */
+  _onFrame(f: Frame | null, name: TransportName): void {
     this._lastSeen = now();
     if (!f) return this._fail(pushlineError('protocol', 'bad frame', name));
     if (f.type === 'open') {
@@ -524,9 +420,8 @@ export class Client extends Emitter<ClientEvents> {
         this.state = 'open';
         this.transport = name;
         this._roundStart = this._index;
-        if (this._s.remember) remember(origin(this._base), name, this._s.remember);
         this._watchHeartbeat();
-        this._scheduleProbe();
+        this._hook('opened', name);
         this.emit('open', { transport: name, resumed: f.resumed });
       }
       // A listener may have closed the client: check before each further step.
@@ -534,10 +429,7 @@ export class Client extends Emitter<ClientEvents> {
       this._flush();
     } else if (f.type === 'message') {
       if (!this._opened) return this._fail(pushlineError('protocol', 'message before open', name));
-      if (this._skipUntil !== null) {
-        if (f.id === this._skipUntil) this._skipUntil = null;
-        return; // delivered by the connection this one replaced
-      }
+      if (this._hook('message', f.id)) return; // e.g. delivered by the connection this one replaced
       if (this._seen(f.id)) return; // a replayed duplicate
       if (f.data.length > this._s.maxMessageSize) {
         // Skipped, not retried: a resume would bring the same message back forever.
@@ -552,11 +444,13 @@ export class Client extends Emitter<ClientEvents> {
     }
   }
 
-  private _seen(id: string): boolean {
+  /** @internal */
+  _seen(id: string): boolean {
     return this._recentSet ? this._recentSet.has(id) : this._recent.indexOf(id) >= 0;
   }
 
-  private _remember(id: string): void {
+  /** @internal */
+  _remember(id: string): void {
     const set = this._recentSet;
     const old = this._recent[this._recentAt];
     if (set && old !== undefined) set.delete(old);
@@ -578,7 +472,8 @@ export class Client extends Emitter<ClientEvents> {
 
   // ---- the policy: fallback, backoff, give up ----------------------------------------------
 
-  private _fail(error: PushlineError): void {
+  /** @internal */
+  _fail(error: PushlineError): void {
     if (this.state === 'closed') return;
     const s = this._s;
     const name = s.transports[this._index].name;
@@ -590,7 +485,7 @@ export class Client extends Emitter<ClientEvents> {
     if (error.id) this._cursor = error.id; // an oversized message: resume after it
 
     const reason = error.code as FailureClass;
-    if (!wasOpen && this._s.remember) forget(origin(this._base));
+    this._hook('failed', wasOpen);
     // The server asked to wait (429/503 + Retry-After), or an option callback failed: not the
     // transport's fault, so retry it after the delay instead of moving down the order.
     const told = error.retryAfter !== undefined || error.status === 429 || error.status === 503 || error.code === 'options';
@@ -648,10 +543,10 @@ export class Client extends Emitter<ClientEvents> {
     this._wait(delay, () => this._attempt());
   }
 
-  private _teardown(): void {
+  /** @internal */
+  _teardown(): void {
     this._attemptId++;
-    this._dropProbe();
-    this._skipUntil = null;
+    this._hook('teardown');
     if (this._timer !== null) clearTimeout(this._timer);
     this._timer = null;
     this._retryAt = 0;
@@ -667,12 +562,7 @@ export class Client extends Emitter<ClientEvents> {
     if (this.state === 'closed') return;
     this._teardown();
     this._listen(false);
-    if (this._bus) {
-      // The next tab in line takes over the connection.
-      clearInterval(this._sharedTimer);
-      if (this._candidacy) this._candidacy.release();
-      this._bus.close();
-    }
+    this._hook('stop');
     this.state = 'closed';
     if (error) this.emit('error', error);
     this.emit('close', { error });
@@ -708,16 +598,7 @@ export class Client extends Emitter<ClientEvents> {
   private _onLifecycle(type: string): void {
     if (this.state === 'closed') return;
     const hidden = typeof document !== 'undefined' && document.visibilityState === 'hidden';
-    if (type === 'offline') return;
-    if (this._bus && type === 'freeze') {
-      // A frozen tab cannot relay: leave the election (a leader hands the connection over)
-      // and come back on 'resume'. The bus stays open, so this tab still gets the messages.
-      if (this._candidacy) this._candidacy.release();
-      this._candidacy = null;
-      if (this.role === 'leader') this._follow();
-      return;
-    }
-    if (this._bus && type === 'resume' && !this._candidacy) this._elect();
+    if (type === 'offline' || this._hook('lifecycle', type)) return;
     if (type === 'visibilitychange' && this._s.pauseAfter >= 0) {
       if (this._pauseTimer !== null) clearTimeout(this._pauseTimer);
       this._pauseTimer = null;
@@ -770,46 +651,10 @@ function fatal(e: PushlineError): boolean {
   return e.status === 401 || e.status === 403 || e.code === 'closed-by-server' || c === 1008 || (c !== undefined && c >= 4000 && c < 5000);
 }
 
-/** What travels between tabs: an event name, its payload, and the leader's cursor. */
-interface Wire {
-  t: string;
-  p?: unknown;
-  c?: string | null;
-  d?: string;
-}
-
-const ERROR_FIELDS = ['name', 'message', 'code', 'transport', 'status', 'closeCode', 'retryAfter', 'id'];
-
-/** Payloads as plain data (errors lose their prototype on the way, so their fields are copied). */
-function toWire(payload: unknown): unknown {
-  const copyError = (e: unknown) => {
-    const out: { [k: string]: unknown } = {};
-    for (let i = 0; i < ERROR_FIELDS.length; i++) out[ERROR_FIELDS[i]] = (e as { [k: string]: unknown })[ERROR_FIELDS[i]];
-    return out;
-  };
-  if (payload instanceof Error) return copyError(payload);
-  const p = payload as { [k: string]: unknown } | null;
-  if (!p || !(p.error instanceof Error)) return payload;
-  const out: { [k: string]: unknown } = {};
-  for (const k in p) out[k] = p[k];
-  out.error = copyError(p.error);
-  return out;
-}
-
-function fromWire(w: { [k: string]: unknown }): PushlineError {
-  const e = new Error(w.message as string) as PushlineError;
-  for (let i = 0; i < ERROR_FIELDS.length; i++) if (w[ERROR_FIELDS[i]] !== undefined) (e as unknown as { [k: string]: unknown })[ERROR_FIELDS[i]] = w[ERROR_FIELDS[i]];
-  return e;
-}
-
-function origin(url: string): string {
-  return url.split('/').slice(0, 3).join('/');
-}
-
 function copy(from: { [k: string]: string } | null | undefined, to: { [k: string]: string | null }): void {
   for (const k in from) to[k] = from[k];
 }
 
 function now(): number {
-  return new Date().getTime();
+  return Date.now();
 }

@@ -52,5 +52,5 @@ export function parseRetryAfter(value: string | null): number | undefined {
   if (!value) return undefined;
   if (/^\s*\d+\s*$/.test(value)) return parseInt(value, 10) * 1000;
   const at = Date.parse(value);
-  return isNaN(at) ? undefined : Math.max(0, at - new Date().getTime());
+  return isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }

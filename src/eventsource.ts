@@ -156,10 +156,10 @@ export class PushlineEventSource {
   private _alive(): void {
     const limit = this._init.heartbeatTimeout;
     if (!limit) return;
-    this._lastSeen = new Date().getTime();
+    this._lastSeen = Date.now();
     if (this._timer) return;
     const check = () => {
-      const silent = new Date().getTime() - this._lastSeen;
+      const silent = Date.now() - this._lastSeen;
       if (silent >= limit) return this._reestablish();
       this._timer = setTimeout(check, limit - silent);
     };

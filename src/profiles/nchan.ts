@@ -20,6 +20,9 @@
  * (report gaps, carry event names on every transport, accept Pushline's session).
  */
 import { Client, type ClientSettings } from '../client.js';
+import { remembering } from '../features/remember.js';
+import { sharing } from '../features/sharing.js';
+import { upgrading } from '../features/upgrade.js';
 import type { TransportFactory } from '../transports/transport.js';
 import type { ClientOptions, TransportName } from '../types.js';
 import { absoluteUrl } from '../url.js';
@@ -127,6 +130,8 @@ export function nchan(url: NchanUrls, options?: NchanOptions): ClientSettings {
   for (const k in o) if (!skip[k]) (settings as unknown as Record<string, unknown>)[k] = (o as Record<string, unknown>)[k];
   settings.transports = transports;
   settings.endpoints = endpoints;
+  // Each stays off unless its option (shared, upgrade, remember) is set.
+  settings.features = [sharing, upgrading, remembering];
   if (o.heartbeatTimeout === undefined) settings.heartbeatTimeout = NO_HEARTBEAT;
   return settings;
 }

@@ -20,7 +20,7 @@ export const longpoll: TransportFactory = {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let idle = 0; // quick answers in a row that carried no message
     const poll = () => {
-      const sent = new Date().getTime();
+      const sent = Date.now();
       pending = request(
         { method: 'GET', url: req.url(), headers: req.headers(), withCredentials: req.withCredentials },
         (res) => {
@@ -45,7 +45,7 @@ export const longpoll: TransportFactory = {
           if (!live) return;
           // A server should hold an empty poll; one that answers at once with nothing would be
           // hammered by immediate re-polls, so such answers back off (0.25 s doubling to 5 s).
-          idle = messages || new Date().getTime() - sent > 1000 ? 0 : idle + 1;
+          idle = messages || Date.now() - sent > 1000 ? 0 : idle + 1;
           if (idle < 2) poll();
           else timer = setTimeout(poll, Math.min(5000, 125 << Math.min(idle, 6)));
         },

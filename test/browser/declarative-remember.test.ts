@@ -1,6 +1,6 @@
 /** Declarative set-up from the script tag's data-* attributes, and the remembered transport. */
 import { expect } from 'chai';
-import { connect } from '../../src/index.js';
+import { connect, createClient, remembering, sharing, sse, upgrading, websocket } from '../../src/index.js';
 import type { Client } from '../../src/index.js';
 import type { FallbackEvent, OpenEvent } from '../../src/types.js';
 import { ORIGIN, block, next, publishMany, sleep, unblockAll, waitFor } from './helpers.js';
@@ -79,6 +79,23 @@ describe('remembered transport', () => {
     localStorage.removeItem(key);
     await open({});
     expect(localStorage.getItem(key)).to.equal(null);
+  });
+
+  it('with createClient(): rides along only when given in `features`, and says so when missing', async () => {
+    // An option whose feature is not in the bundle must not be ignored silently.
+    expect(() => createClient(ORIGIN, { transports: [websocket, sse], remember: true })).to.throw(TypeError, /`remember` needs its feature/);
+    expect(() => createClient(ORIGIN, { transports: [sse], shared: true, features: [remembering] })).to.throw(TypeError, /`shared` needs/);
+    expect(() => createClient(ORIGIN, { transports: [websocket, sse], upgrade: true })).to.throw(TypeError, /`upgrade` needs/);
+    await block('websocket', 'refuse');
+    client = createClient(ORIGIN, { transports: [websocket, sse], remember: true, features: [remembering, sharing, upgrading], connectTimeout: 1500 });
+    expect((await next<OpenEvent>(client, 'open')).transport).to.equal('sse');
+    expect(JSON.parse(localStorage.getItem(key)!).t).to.equal('sse');
+    client.close();
+    client = createClient(ORIGIN, { transports: [websocket, sse], remember: true, features: [remembering], connectTimeout: 1500 });
+    const fallbacks: string[] = [];
+    client.on('fallback', (f) => fallbacks.push(f.transport));
+    expect((await next<OpenEvent>(client, 'open')).transport).to.equal('sse');
+    expect(fallbacks).to.deep.equal([]); // started on sse: remembered
   });
 });
 

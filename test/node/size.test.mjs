@@ -1,12 +1,14 @@
 // Size budget of the script-tag bundle (bytes are deterministic, so this is a test; timings are not).
-// Issue target: 6,144 bytes gzip for the full bundle. NOT MET: the full bundle is ~9.6 KiB gzip.
+// Issue target: 6,144 bytes gzip for the full bundle. NOT MET: the full bundle is ~10.1 KiB gzip.
 // What it costs (gzip, measured as each feature went in): cross-tab sharing ~1.2 KiB, the
 // EventSource polyfill ~1.4 KiB, upgrade back to WebSocket ~0.5 KiB, remembered transport +
 // declarative set-up ~0.3 KiB, on a client core of ~5 KiB (four transports, fallback,
 // reconnection, resume, lifecycle); see BENCHMARKS.md. The budget below only guards against
 // growth until the size work lands. It was 8,192, raised to 9,216 for upgrade-back and to
 // 10,240 for cross-tab sharing (said here, in BENCHMARKS.md and in the issue notes, not
-// quietly); lower it with every size win.
+// quietly); lower it with every size win. Moving the optional features into src/features/
+// (tree-shakable for createClient(): −24 % there) added ~250 B of hooks to this bundle,
+// which carries every feature; it stayed inside the guard.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

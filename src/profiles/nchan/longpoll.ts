@@ -30,7 +30,7 @@ export interface LongPollOptions {
  */
 export function longpollConnect(options: LongPollOptions): Connect {
   return (url, cursor, req, sink) => {
-    const stamp = new Date().getTime().toString(36);
+    const stamp = Date.now().toString(36);
     let live = true;
     let answered = false;
     let xhr: XMLHttpRequest | null = null;

@@ -112,7 +112,7 @@ export function elect(name: string, lead: () => void, lose: () => void): Candida
   };
   const take = () => {
     try {
-      if (s) s.setItem(key, JSON.stringify({ id: me, until: new Date().getTime() + LEASE_MS }));
+      if (s) s.setItem(key, JSON.stringify({ id: me, until: Date.now() + LEASE_MS }));
     } catch (e) {
       /* cannot lead without storage */
     }
@@ -125,7 +125,7 @@ export function elect(name: string, lead: () => void, lose: () => void): Candida
       lose();
       return;
     }
-    if (!lease || lease.id === me || lease.until < new Date().getTime()) {
+    if (!lease || lease.id === me || lease.until < Date.now()) {
       take();
       // Two tabs may take a free lease at once: the later write wins, the other stays a follower.
       setTimeout(() => {

@@ -1,0 +1,152 @@
+/**
+ * `shared: true` — one connection for all the tabs of an origin. The tabs elect a leader that
+ * alone connects; it hands every event to the others, which hand it to their listeners, and
+ * followers' sends travel to the leader. The plumbing (election, bus) is in io/tabs.ts; this
+ * file decides what travels and when a tab leads or follows.
+ */
+import type { Client, ClientSettings, Feature, FeatureHooks } from '../client.js';
+import { canShare, elect, openBus, type Bus, type Candidacy } from '../io/tabs.js';
+import type { ClientEvents, PushlineError, TransportName } from '../types.js';
+
+/** What travels between tabs: an event name, its payload, and the leader's cursor. */
+interface Wire {
+  t: string;
+  p?: unknown;
+  c?: string | null;
+  d?: string;
+}
+
+function share(c: Client, o: ClientSettings): FeatureHooks | null {
+  if (!o.shared || !canShare()) return null;
+  const name = 'pushline:' + c._base;
+  let bus: Bus;
+  let candidacy: Candidacy | null = null;
+  /** When the leader was last heard from (a follower's view). */
+  let leaderSeen = 0;
+  let timer: ReturnType<typeof setInterval>;
+
+  const stand = () => {
+    candidacy = elect(name, lead, follow);
+  };
+
+  /** This tab won the election: connect, resuming from what it delivered as a follower. */
+  function lead(): void {
+    if (c.state === 'closed') return;
+    c.role = 'leader';
+    c._attempt();
+  }
+
+  function follow(): void {
+    c._teardown();
+    c.role = 'follower';
+    c.state = 'connecting';
+    leaderSeen = Date.now();
+  }
+
+  function receive(m: Wire): void {
+    if (c.state === 'closed' || !m) return;
+    const leader = c.role === 'leader';
+    if (m.t === 'hello') {
+      // A tab that just joined learns the state from the leader (not re-emitted here).
+      if (leader && c._opened) bus.post({ t: 'open', p: { transport: c.transport, resumed: true }, c: c._cursor });
+      return;
+    }
+    if (m.t === 'send') {
+      if (leader) c.send(String(m.d));
+      return;
+    }
+    if (leader) return;
+    leaderSeen = Date.now();
+    if (m.t === 'ping') return;
+    const p = m.p as { [k: string]: unknown };
+    if (c._cursor === null && m.c !== undefined) c._cursor = m.c;
+    if (m.t === 'message') {
+      const id = p.id as string;
+      if (c._seen(id)) return;
+      c._remember(id);
+      c._cursor = c.lastEventId = id;
+    } else if (m.t === 'open') {
+      c.transport = p.transport as TransportName;
+      c.state = 'open';
+    } else if (m.t === 'reconnecting') {
+      c.transport = null;
+      c.state = 'reconnecting';
+    }
+    if (m.t === 'error') m.p = fromWire(p);
+    else if (p && p.error) p.error = fromWire(p.error as { [k: string]: unknown });
+    c._emitLocal(m.t as keyof ClientEvents, m.p as never);
+  }
+
+  return {
+    start() {
+      c.role = 'follower';
+      leaderSeen = Date.now();
+      bus = openBus(name, (m) => receive(m as Wire));
+      stand();
+      bus.post({ t: 'hello' });
+      const heartbeat = c._s.heartbeatTimeout;
+      timer = setInterval(() => {
+        if (c.role === 'leader') bus.post({ t: 'ping' });
+        // A leader that stopped answering (a hung tab) loses its place.
+        else if (candidacy && Date.now() - leaderSeen > heartbeat) {
+          leaderSeen = Date.now();
+          candidacy.steal();
+        }
+      }, Math.max(500, heartbeat / 4));
+      return true;
+    },
+    send(text) {
+      if (c.role !== 'follower') return false;
+      bus.post({ t: 'send', d: text }); // the leader tab sends it
+      return true;
+    },
+    emitted(event, payload) {
+      // The leader hands every event (but its own close) to the other tabs.
+      if (c.role === 'leader' && event !== 'close') bus.post({ t: event, p: toWire(payload), c: c._cursor });
+    },
+    lifecycle(type) {
+      if (type === 'freeze') {
+        // A frozen tab cannot relay: leave the election (a leader hands the connection over)
+        // and come back on 'resume'. The bus stays open, so this tab still gets the messages.
+        if (candidacy) candidacy.release();
+        candidacy = null;
+        if (c.role === 'leader') follow();
+        return true;
+      }
+      if (type === 'resume' && !candidacy) stand();
+      return false;
+    },
+    stop() {
+      // The next tab in line takes over the connection.
+      clearInterval(timer);
+      if (candidacy) candidacy.release();
+      bus.close();
+    },
+  };
+}
+/** Cross-tab sharing, for `createClient({ features })`: turned on by `shared: true`. */
+export const sharing: Feature = { option: 'shared', setup: share };
+
+const ERROR_FIELDS = ['name', 'message', 'code', 'transport', 'status', 'closeCode', 'retryAfter', 'id'];
+
+/** Payloads as plain data (errors lose their prototype on the way, so their fields are copied). */
+function toWire(payload: unknown): unknown {
+  const copyError = (e: unknown) => {
+    const out: { [k: string]: unknown } = {};
+    for (let i = 0; i < ERROR_FIELDS.length; i++) out[ERROR_FIELDS[i]] = (e as { [k: string]: unknown })[ERROR_FIELDS[i]];
+    return out;
+  };
+  if (payload instanceof Error) return copyError(payload);
+  const p = payload as { [k: string]: unknown } | null;
+  if (!p || !(p.error instanceof Error)) return payload;
+  const out: { [k: string]: unknown } = {};
+  for (const k in p) out[k] = p[k];
+  out.error = copyError(p.error);
+  return out;
+}
+
+function fromWire(w: { [k: string]: unknown }): PushlineError {
+  const e = new Error(w.message as string) as PushlineError;
+  for (let i = 0; i < ERROR_FIELDS.length; i++) if (w[ERROR_FIELDS[i]] !== undefined) (e as unknown as { [k: string]: unknown })[ERROR_FIELDS[i]] = w[ERROR_FIELDS[i]];
+  return e;
+}
