@@ -1,10 +1,10 @@
 /**
  * Cuts a text stream into frames at a delimiter. Pure: text in, frames out; no timers, no I/O.
  *
- * Linear in the input whatever the chunking: pending text is kept as a list of chunks and only
- * the new chunk (plus the last `delimiter.length - 1` pending characters, where a split
- * delimiter may begin) is searched. Re-searching one growing string would be quadratic for a
- * large message arriving in small chunks.
+ * Linear in the input whatever the chunking: only the new chunk (plus the last
+ * `delimiter.length - 1` pending characters, where a split delimiter may begin) is searched, and
+ * pending text is appended, never re-read, until its frame is complete. Re-searching one
+ * growing string would be quadratic for a large message arriving in small chunks.
  *
  * `maxSize` bounds every frame, whatever the chunking: a complete frame longer than it is
  * reported instead of delivered, and a partial frame is reported as soon as more than `maxSize`
@@ -28,51 +28,44 @@ export function createDelimitedParser(
   onOverflow: (size: number, head: string) => void,
 ): DelimitedParser {
   const keep = delimiter.length - 1; // chars of pending text a split delimiter may start in
-  let parts: string[] = [];
-  let size = 0;
-  let tail = '';
+  // The partial frame. Appending makes a rope in V8 (no copy per chunk); it is copied once,
+  // when the frame is read. Never sliced while it grows: slicing a rope flattens it.
+  let pending = '';
+  let tail = ''; // the last `keep` characters of pending, a small flat copy
 
   function reset(): void {
-    parts = [];
-    size = 0;
+    pending = '';
     tail = '';
   }
 
   function push(chunk: string): void {
-    const window = tail + chunk;
+    const back = tail.length;
+    const window = back ? tail + chunk : chunk;
     let idx = window.indexOf(delimiter);
     if (idx < 0) {
-      parts.push(chunk);
-      size += chunk.length;
-      tail = keep ? window.slice(-keep) : '';
+      pending += chunk;
+      if (keep) tail = window.length > keep ? window.slice(window.length - keep) : window;
     } else {
-      let head = '';
-      if (parts.length) {
-        head = parts.length === 1 ? parts[0] : parts.join('');
-        head = head.slice(0, head.length - tail.length); // the tail is at the start of `window`
-      }
+      // The delimiter starts in this chunk, or in the tail of the pending text.
+      const first = idx >= back ? pending + chunk.slice(0, idx - back) : pending.slice(0, pending.length - back + idx);
       let start = idx + delimiter.length;
-      const first = head + window.slice(0, idx);
       reset();
       emit(first);
       while ((idx = window.indexOf(delimiter, start)) >= 0) {
         emit(window.slice(start, idx));
         start = idx + delimiter.length;
       }
-      const rest = window.slice(start);
-      if (rest) {
-        parts.push(rest);
-        size = rest.length;
-        tail = keep ? rest.slice(-keep) : '';
+      if (start < window.length) {
+        pending = window.slice(start);
+        if (keep) tail = pending.length > keep ? pending.slice(pending.length - keep) : pending;
       }
     }
     // The last `tail.length` pending characters may begin a delimiter: only the rest is surely frame.
-    if (size - tail.length > maxSize) {
-      const over = size;
-      const head = parts[0].slice(0, 256);
+    if (pending.length - tail.length > maxSize) {
+      const over = pending.length;
+      const head = pending.slice(0, 256);
       // Release the memory before telling anyone; keep only where a split delimiter may begin.
-      parts = tail ? [tail] : [];
-      size = tail.length;
+      pending = tail;
       onOverflow(over, head);
     }
   }

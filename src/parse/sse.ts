@@ -6,9 +6,10 @@
  * Input is decoded text: UTF-8 decoding, including dropping one leading BOM, is the reader's job
  * (TextDecoder and XHR's responseText both do it), so a second U+FEFF stays data as the spec says.
  *
- * Linear in the input for any chunking: line ends are found with cached indexOf positions (a
- * fresh search for '\r' on every line would rescan a CR-free chunk once per line), and a line
- * split over many chunks is kept as a list of pieces joined once.
+ * Linear in the input for any chunking: line ends are found with indexOf (in a chunk without CR,
+ * one search per line; with CR, both positions are cached so a line never rescans the chunk),
+ * lines are read in place in the chunk, and a line split over many chunks is appended to a
+ * string that V8 keeps as a rope and copies once, when the line is complete.
  */
 export interface SseEvent {
   /** Event type: the `event` field, or 'message'. */
@@ -37,7 +38,7 @@ export interface SseParser {
 const DIGITS = /^\d+$/;
 
 export function createSseParser(h: SseHandlers, initialLastEventId?: string): SseParser {
-  let pieces: string[] = []; // an incomplete line
+  let pending = ''; // an incomplete line: chunks appended (V8 keeps them as a rope until read)
   let afterCR = false; // the previous chunk ended with CR: a leading LF belongs to it
   let data = '';
   let hasData = false;
@@ -45,13 +46,29 @@ export function createSseParser(h: SseHandlers, initialLastEventId?: string): Ss
   let idBuffer = initialLastEventId || '';
   const state = { lastEventId: idBuffer };
 
-  function line(text: string): void {
-    if (text === '') return dispatch();
-    const colon = text.indexOf(':');
-    if (colon === 0) {
-      if (h.comment) h.comment(text.slice(1));
+  /** One line, s[start, end), read in place: only the field's value is sliced out. */
+  function line(s: string, start: number, end: number): void {
+    if (start === end) return dispatch();
+    const c = s.charCodeAt(start);
+    // The two fields of nearly every line, recognised by their char codes: "data:" and "id:".
+    if (c === 100 && s.charCodeAt(start + 4) === 58 && s.charCodeAt(start + 1) === 97 && s.charCodeAt(start + 2) === 116 && s.charCodeAt(start + 3) === 97) {
+      const value = s.slice(s.charCodeAt(start + 5) === 32 ? start + 6 : start + 5, end);
+      data = hasData ? data + '\n' + value : value;
+      hasData = true;
       return;
     }
+    if (c === 105 && s.charCodeAt(start + 1) === 100 && s.charCodeAt(start + 2) === 58) {
+      const value = s.slice(s.charCodeAt(start + 3) === 32 ? start + 4 : start + 3, end);
+      if (value.indexOf('\0') < 0) idBuffer = value;
+      return;
+    }
+    if (c === 58) {
+      if (h.comment) h.comment(s.slice(start + 1, end));
+      return;
+    }
+    // Any other line, as the spec reads it: field, optional colon and one optional space, value.
+    const text = s.slice(start, end);
+    const colon = text.indexOf(':');
     let field = text;
     let value = '';
     if (colon > 0) {
@@ -86,37 +103,58 @@ export function createSseParser(h: SseHandlers, initialLastEventId?: string): Ss
   function push(chunk: string): void {
     let pos = 0;
     const len = chunk.length;
-    if (afterCR && pos < len) {
+    if (afterCR && len) {
       afterCR = false;
-      if (chunk.charCodeAt(pos) === 10) pos++;
+      if (chunk.charCodeAt(0) === 10) pos = 1;
     }
     let cr = chunk.indexOf('\r', pos);
     let lf = chunk.indexOf('\n', pos);
-    while (pos < len) {
-      if (cr >= 0 && cr < pos) cr = chunk.indexOf('\r', pos);
-      if (lf >= 0 && lf < pos) lf = chunk.indexOf('\n', pos);
-      const end = cr < 0 ? lf : lf < 0 ? cr : cr < lf ? cr : lf;
+    let end = cr < 0 ? lf : lf < 0 || cr < lf ? cr : lf;
+    if (pending) {
+      // The incomplete line goes on to the first line end of this chunk, if there is one.
       if (end < 0) {
-        pieces.push(pos ? chunk.slice(pos) : chunk);
+        pending += pos ? chunk.slice(pos) : chunk;
         return;
       }
-      let text = chunk.slice(pos, end);
-      if (pieces.length) {
-        pieces.push(text);
-        text = pieces.join('');
-        pieces = [];
-      }
-      pos = end + 1;
-      if (end === cr) {
-        if (pos === len) afterCR = true;
-        else if (chunk.charCodeAt(pos) === 10) pos++;
-      }
-      line(text);
+      const text = pending + chunk.slice(pos, end);
+      pending = '';
+      pos = next(chunk, end, cr);
+      line(text, 0, text.length);
     }
+    if (cr < 0) {
+      // No CR in this chunk (the usual case): LF is the only line end, one search per line.
+      if (lf >= 0 && lf < pos) lf = chunk.indexOf('\n', pos);
+      while (lf >= 0) {
+        line(chunk, pos, lf);
+        pos = lf + 1;
+        lf = chunk.indexOf('\n', pos);
+      }
+    } else {
+      // CR, LF or CRLF: both searches are cached, so a line costs one search, not a rescan.
+      while (pos < len) {
+        if (cr >= 0 && cr < pos) cr = chunk.indexOf('\r', pos);
+        if (lf >= 0 && lf < pos) lf = chunk.indexOf('\n', pos);
+        end = cr < 0 ? lf : lf < 0 || cr < lf ? cr : lf;
+        if (end < 0) break;
+        line(chunk, pos, end);
+        pos = next(chunk, end, cr);
+      }
+    }
+    if (pos < len) pending = pos ? chunk.slice(pos) : chunk;
+  }
+
+  /** Where the next line starts after a line end at `end`: past a CRLF pair, or notes a CR at the chunk's end. */
+  function next(chunk: string, end: number, cr: number): number {
+    const pos = end + 1;
+    if (end === cr) {
+      if (pos === chunk.length) afterCR = true;
+      else if (chunk.charCodeAt(pos) === 10) return pos + 1;
+    }
+    return pos;
   }
 
   function reset(): void {
-    pieces = [];
+    pending = '';
     afterCR = false;
     data = '';
     hasData = false;
