@@ -29,7 +29,7 @@ const es5 = babel({
   presets: [['@babel/preset-env', { targets: 'ie 11', modules: false, loose: true, bugfixes: true, exclude: ['transform-typeof-symbol'] }]],
 });
 
-const minify = terser({ ecma: 5, safari10: true, compress: { passes: 3, pure_getters: true, unsafe_comps: true, unsafe_math: true }, mangle: { properties: { regex: /^_/ } } });
+const minify = terser({ ecma: 5, safari10: true, compress: { hoist_funs: true, passes: 3, pure_getters: true, unsafe_comps: true, unsafe_math: true }, mangle: { properties: { regex: /^_/ } } });
 
 export default [
   {

@@ -2,12 +2,13 @@ import type { ReconnectOptions } from './types.js';
 
 export type Backoff = Required<Omit<ReconnectOptions, 'budget'>>;
 
-export const DEFAULT_BACKOFF: Backoff = {
+export const DEFAULT_BACKOFF: Required<ReconnectOptions> = {
   initialDelay: 500,
   maxDelay: 30000,
   factor: 2,
   jitter: 0.5,
   maxAttempts: Infinity,
+  budget: 30,
 };
 
 /**

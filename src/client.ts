@@ -17,6 +17,7 @@ import type {
   Endpoints,
   FailureClass,
   PushlineError,
+  ReconnectOptions,
   TransportName,
 } from './types.js';
 import { absoluteUrl, endpointUrl, withQuery } from './url.js';
@@ -115,15 +116,11 @@ function settings(o: ClientSettings): Settings {
   const r = o.reconnect;
   let backoff: Settings['backoff'] = null;
   if (r !== false) {
-    const given = r || {};
-    backoff = {
-      initialDelay: pick(given.initialDelay, DEFAULT_BACKOFF.initialDelay),
-      maxDelay: pick(given.maxDelay, DEFAULT_BACKOFF.maxDelay),
-      factor: pick(given.factor, DEFAULT_BACKOFF.factor),
-      jitter: pick(given.jitter, DEFAULT_BACKOFF.jitter),
-      maxAttempts: pick(given.maxAttempts, DEFAULT_BACKOFF.maxAttempts),
-      budget: pick(given.budget, 30),
-    };
+    const given: ReconnectOptions = r || {};
+    const b = {} as Required<ReconnectOptions>;
+    let k: keyof ReconnectOptions;
+    for (k in DEFAULT_BACKOFF) b[k] = pick(given[k], DEFAULT_BACKOFF[k]);
+    backoff = b;
   }
   const transports = o.transports;
   if (!transports || !transports.length) throw new TypeError('Pushline: `transports` is empty');
@@ -209,15 +206,15 @@ export class Client extends Emitter<ClientEvents> {
     this._base = absoluteUrl(url);
     this.lastEventId = this._cursor = o.lastEventId == null ? null : String(o.lastEventId);
     const features = o.features || [];
-    for (let i = 0; i < FEATURE_OPTIONS.length; i++) {
-      const key = FEATURE_OPTIONS[i];
-      let given = false;
-      for (let j = 0; j < features.length; j++) given = given || features[j].option === key;
-      if (o[key] && !given) throw new TypeError('Pushline: `' + key + '` needs its feature in `features` (see createClient)');
-    }
+    let given = '';
     for (let i = 0; i < features.length; i++) {
       const hooks = features[i].setup(this, o);
+      given += features[i].option + ' ';
       if (hooks) this._features.push(hooks);
+    }
+    for (let i = 0; i < FEATURE_OPTIONS.length; i++) {
+      const key = FEATURE_OPTIONS[i];
+      if (o[key] && given.indexOf(key + ' ') < 0) throw new TypeError('Pushline: `' + key + '` needs its feature in `features` (see createClient)');
     }
     this._lifecycle = (e) => this._onLifecycle(e.type);
     this._listen(true);
@@ -318,21 +315,22 @@ export class Client extends Emitter<ClientEvents> {
     const settle = () => {
       if (--pending === 0 && id === this._attemptId) done();
     };
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i];
+    const dyn = this._dyn as unknown as Record<string, unknown>;
+    const resolve = (key: keyof Resolved): boolean => {
       let value: unknown = s[key];
       if (typeof value === 'function') {
         try {
           value = (value as () => unknown)();
         } catch (e) {
-          return this._optionFailed(key, e);
+          this._optionFailed(key, e);
+          return false;
         }
       }
       if (value && typeof (value as Thenable<unknown>).then === 'function') {
         pending++;
         (value as Thenable<unknown>).then(
           (v) => {
-            (this._dyn as unknown as Record<string, unknown>)[key] = v;
+            dyn[key] = v;
             settle();
           },
           (e) => {
@@ -340,9 +338,11 @@ export class Client extends Emitter<ClientEvents> {
           },
         );
       } else {
-        (this._dyn as unknown as Record<string, unknown>)[key] = value;
+        dyn[key] = value;
       }
-    }
+      return true;
+    };
+    for (let i = 0; i < keys.length; i++) if (!resolve(keys[i])) return;
     settle();
   }
 

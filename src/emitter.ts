@@ -5,6 +5,17 @@
  */
 type Listener<T> = (payload: T) => void;
 
+/** Calls a listener; an exception is re-thrown on a fresh task (window.onerror sees it) and stops nothing. */
+export function report<T>(fn: (this: unknown, payload: T) => void, payload: T, self?: unknown): void {
+  try {
+    fn.call(self, payload);
+  } catch (e) {
+    setTimeout(() => {
+      throw e;
+    }, 0);
+  }
+}
+
 export class Emitter<Events extends object> {
   private _listeners: { [K in keyof Events]?: Listener<Events[K]>[] } = {};
 
@@ -32,13 +43,7 @@ export class Emitter<Events extends object> {
   protected emit<K extends keyof Events>(name: K, payload: Events[K]): void {
     const list = this._listeners[name];
     if (!list) return;
-    for (let i = 0; i < list.length; i++) {
-      try {
-        list[i](payload);
-      } catch (e) {
-        setTimeout(() => { throw e; }, 0);
-      }
-    }
+    for (let i = 0; i < list.length; i++) report(list[i], payload);
   }
 }
 

@@ -12,12 +12,8 @@ export function pushlineError(
   e.name = 'PushlineError';
   e.code = code;
   e.transport = transport;
-  if (extra) {
-    if (extra.status !== undefined) e.status = extra.status;
-    if (extra.closeCode !== undefined) e.closeCode = extra.closeCode;
-    if (extra.retryAfter !== undefined) e.retryAfter = extra.retryAfter;
-    if (extra.id !== undefined) e.id = extra.id;
-  }
+  const fields = e as unknown as { [k: string]: unknown };
+  for (const k in extra) if ((extra as { [k: string]: unknown })[k] !== undefined) fields[k] = (extra as { [k: string]: unknown })[k];
   return e;
 }
 

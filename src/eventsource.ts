@@ -3,6 +3,7 @@
  * engines that lack it or lack its features. Built on the shared streaming reader
  * (io/text-stream.ts: fetch streams, else XHR progress) and the one SSE parser (parse/sse.ts).
  */
+import { report } from './emitter.js';
 import { openTextStream, type TextStream } from './io/text-stream.js';
 import { createSseParser, type SseParser } from './parse/sse.js';
 import { absoluteUrl, withQuery } from './url.js';
@@ -91,14 +92,15 @@ export class PushlineEventSource {
   dispatchEvent(event: PolyfillEvent): boolean {
     setTarget(event, this);
     const handler = (this as unknown as { [k: string]: unknown })['on' + event.type];
-    if (typeof handler === 'function') report(() => handler.call(this, event));
+    if (typeof handler === 'function') report(handler as (e: PolyfillEvent) => void, event, this);
     const list = this._listeners['$' + event.type];
     if (list) {
       for (let i = 0; i < list.length; i++) {
         const entry = list[i];
         if (entry.once) this.removeEventListener(event.type, entry.fn);
         const fn = entry.fn;
-        report(() => (typeof fn === 'function' ? fn.call(this, event) : fn.handleEvent(event)));
+        if (typeof fn === 'function') report(fn, event, this);
+        else report(fn.handleEvent, event, fn);
       }
     }
     return true;
@@ -197,17 +199,6 @@ export class PushlineEventSource {
 function originOf(url: string): string {
   const m = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]+)/i.exec(url);
   return m ? m[1] : '';
-}
-
-/** Listener exceptions are reported (like the DOM does) and never stop the stream. */
-function report(fn: () => void): void {
-  try {
-    fn();
-  } catch (e) {
-    setTimeout(() => {
-      throw e;
-    }, 0);
-  }
 }
 
 function setTarget(event: PolyfillEvent, target: unknown): void {

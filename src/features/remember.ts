@@ -4,16 +4,10 @@
  * missing or throw (private modes, storage disabled): then nothing is remembered.
  */
 import type { Client, ClientSettings, Feature, FeatureHooks } from '../client.js';
+import { store as storage } from '../io/tabs.js';
 
 const PREFIX = 'pushline:transport:';
 
-function storage(): Storage | null {
-  try {
-    return typeof localStorage !== 'undefined' ? localStorage : null;
-  } catch (e) {
-    return null;
-  }
-}
 
 /** The remembered transport name for this origin, if it has not expired. */
 function recall(origin: string): string | null {

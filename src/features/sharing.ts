@@ -6,14 +6,20 @@
  */
 import type { Client, ClientSettings, Feature, FeatureHooks } from '../client.js';
 import { canShare, elect, openBus, type Bus, type Candidacy } from '../io/tabs.js';
+import { pushlineError } from '../errors.js';
 import type { ClientEvents, PushlineError, TransportName } from '../types.js';
 
-/** What travels between tabs: an event name, its payload, and the leader's cursor. */
+/**
+ * What travels between tabs: an event name, its payload and the leader's cursor (on `open`, the
+ * leader's tab id too); for sends, the data and its key.
+ */
 interface Wire {
   t: string;
   p?: unknown;
   c?: string | null;
+  l?: string;
   d?: string;
+  k?: string;
 }
 
 function share(c: Client, o: ClientSettings): FeatureHooks | null {
@@ -24,6 +30,17 @@ function share(c: Client, o: ClientSettings): FeatureHooks | null {
   /** When the leader was last heard from (a follower's view). */
   let leaderSeen = 0;
   let timer: ReturnType<typeof setInterval>;
+  /**
+   * A follower's sends until the leader acknowledges them: posted again to each new leader
+   * (there may have been none when they were posted), or put in this tab's own queue if it
+   * becomes the leader. At least once: a leader that dies between sending and acknowledging
+   * makes its successor send again.
+   */
+  let unacked: { k: string; d: string }[] = [];
+  const me = Math.random().toString(36).slice(2);
+  let sent = 0;
+  /** The tab id of the leader this follower last heard announce itself. */
+  let leaderId: string | undefined;
 
   const stand = () => {
     candidacy = elect(name, lead, follow);
@@ -33,6 +50,9 @@ function share(c: Client, o: ClientSettings): FeatureHooks | null {
   function lead(): void {
     if (c.state === 'closed') return;
     c.role = 'leader';
+    const mine = unacked;
+    unacked = [];
+    for (let i = 0; i < mine.length; i++) c.send(mine[i].d); // queued until the connection opens
     c._attempt();
   }
 
@@ -48,15 +68,28 @@ function share(c: Client, o: ClientSettings): FeatureHooks | null {
     const leader = c.role === 'leader';
     if (m.t === 'hello') {
       // A tab that just joined learns the state from the leader (not re-emitted here).
-      if (leader && c._opened) bus.post({ t: 'open', p: { transport: c.transport, resumed: true }, c: c._cursor });
+      if (leader && c._opened) bus.post({ t: 'open', p: { transport: c.transport, resumed: true }, c: c._cursor, l: me });
       return;
     }
     if (m.t === 'send') {
-      if (leader) c.send(String(m.d));
+      if (leader) {
+        c.send(String(m.d));
+        bus.post({ t: 'ack', k: m.k });
+      }
       return;
     }
     if (leader) return;
     leaderSeen = Date.now();
+    if (m.t === 'ack') {
+      for (let i = 0; i < unacked.length; i++) if (unacked[i].k === m.k) unacked.splice(i, 1);
+      return;
+    }
+    // A new leader announced itself: post what may have been posted while no tab led. (Its ack of
+    // anything it did receive was posted before its open, so those are gone from the list.)
+    if (m.t === 'open' && m.l !== leaderId) {
+      leaderId = m.l;
+      for (let i = 0; i < unacked.length; i++) bus.post({ t: 'send', d: unacked[i].d, k: unacked[i].k });
+    }
     if (m.t === 'ping') return;
     const p = m.p as { [k: string]: unknown };
     if (c._cursor === null && m.c !== undefined) c._cursor = m.c;
@@ -97,12 +130,18 @@ function share(c: Client, o: ClientSettings): FeatureHooks | null {
     },
     send(text) {
       if (c.role !== 'follower') return false;
-      bus.post({ t: 'send', d: text }); // the leader tab sends it
+      if (unacked.length >= c._s.sendQueueSize) {
+        c._emitLocal('error', pushlineError('queue-full', 'send queue full', null));
+        return true; // taken, and refused: reported above
+      }
+      const u = { k: me + ':' + ++sent, d: text };
+      unacked.push(u);
+      bus.post({ t: 'send', d: u.d, k: u.k }); // the leader tab sends it
       return true;
     },
     emitted(event, payload) {
       // The leader hands every event (but its own close) to the other tabs.
-      if (c.role === 'leader' && event !== 'close') bus.post({ t: event, p: toWire(payload), c: c._cursor });
+      if (c.role === 'leader' && event !== 'close') bus.post({ t: event, p: toWire(payload), c: c._cursor, l: me });
     },
     lifecycle(type) {
       if (type === 'freeze') {
@@ -127,26 +166,26 @@ function share(c: Client, o: ClientSettings): FeatureHooks | null {
 /** Cross-tab sharing, for `createClient({ features })`: turned on by `shared: true`. */
 export const sharing: Feature = { option: 'shared', setup: share };
 
-const ERROR_FIELDS = ['name', 'message', 'code', 'transport', 'status', 'closeCode', 'retryAfter', 'id'];
-
-/** Payloads as plain data (errors lose their prototype on the way, so their fields are copied). */
+/** Payloads as plain data: an error loses its prototype on the way, so its fields are copied. */
 function toWire(payload: unknown): unknown {
-  const copyError = (e: unknown) => {
-    const out: { [k: string]: unknown } = {};
-    for (let i = 0; i < ERROR_FIELDS.length; i++) out[ERROR_FIELDS[i]] = (e as { [k: string]: unknown })[ERROR_FIELDS[i]];
-    return out;
-  };
-  if (payload instanceof Error) return copyError(payload);
+  if (payload instanceof Error) return plainError(payload);
   const p = payload as { [k: string]: unknown } | null;
   if (!p || !(p.error instanceof Error)) return payload;
   const out: { [k: string]: unknown } = {};
   for (const k in p) out[k] = p[k];
-  out.error = copyError(p.error);
+  out.error = plainError(p.error);
+  return out;
+}
+
+/** An error's own fields (code, transport, status...) plus its message, which is not enumerable. */
+function plainError(e: Error): { [k: string]: unknown } {
+  const out: { [k: string]: unknown } = { message: e.message };
+  for (const k in e) out[k] = (e as unknown as { [k: string]: unknown })[k];
   return out;
 }
 
 function fromWire(w: { [k: string]: unknown }): PushlineError {
   const e = new Error(w.message as string) as PushlineError;
-  for (let i = 0; i < ERROR_FIELDS.length; i++) if (w[ERROR_FIELDS[i]] !== undefined) (e as unknown as { [k: string]: unknown })[ERROR_FIELDS[i]] = w[ERROR_FIELDS[i]];
+  for (const k in w) if (k !== 'message' && w[k] !== undefined) (e as unknown as { [k: string]: unknown })[k] = w[k];
   return e;
 }

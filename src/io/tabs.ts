@@ -22,7 +22,8 @@ interface LockManagerLike {
 
 const LEASE_MS = 3000;
 
-function store(): Storage | null {
+/** localStorage, or null where it is missing or throws (private modes, storage disabled). */
+export function store(): Storage | null {
   try {
     return typeof localStorage !== 'undefined' ? localStorage : null;
   } catch (e) {

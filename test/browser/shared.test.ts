@@ -115,5 +115,20 @@ for (const legacy of [false, true]) {
       const live = await stats();
       expect(live.sse + live.longpoll).to.equal(1);
     });
+
+    it("a follower's send made while no tab leads reaches the server once, when a tab leads again", async () => {
+      const leader = tabs.find((t) => t.role === 'leader')!;
+      const follower = tabs.find((t) => t.role === 'follower')!;
+      const token = 'sent between leaders ' + Math.random();
+      // The leader goes first; the send is posted to a bus with nobody leading on it (with the
+      // storage fallback the next lease is seconds away; with Web Locks, milliseconds).
+      leader.frame.remove();
+      tabs.splice(tabs.indexOf(leader), 1);
+      follower.frame.contentWindow!.postMessage({ cmd: 'send', data: token }, ORIGIN);
+      await waitFor(() => tabs.some((t) => t.role === 'leader'), 'a new leader', 15000);
+      await receivedWhere((r) => r.data === token, 1, 15000);
+      await sleep(1000); // a repeat would arrive by now
+      expect(await receivedWhere((r) => r.data === token, 1)).to.have.length(1);
+    });
   });
 }

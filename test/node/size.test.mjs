@@ -8,13 +8,19 @@
 // 10,240 for cross-tab sharing (said here, in BENCHMARKS.md and in the issue notes, not
 // quietly); lower it with every size win. Moving the optional features into src/features/
 // (tree-shakable for createClient(): −24 % there) added ~250 B of hooks to this bundle,
-// which carries every feature; it stayed inside the guard.
+// which carries every feature; it stayed inside the guard. Raised a third time, to 10,368
+// (+128 B), for two changes that each bought something measured: the parser rework (SSE parser
+// 1.06–1.28× eventsource-parser, was 0.82–1.11×; +~135 B) and follower sends that survive a
+// change of leader under `shared: true` (they were lost while no tab led; +~200 B). Trims
+// elsewhere (one listener-report helper, one localStorage accessor, a loop for the backoff
+// defaults, no Babel loop closure in the option resolver, terser hoist_funs) paid back ~230 B.
+// Said here, in BENCHMARKS.md and in the issue note.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
-const BUDGET = 10240;
+const BUDGET = 10368;
 const TARGET = 6144;
 
 test(`dist/pushline.min.js stays within ${BUDGET} bytes gzip (target ${TARGET})`, () => {
