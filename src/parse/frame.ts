@@ -10,6 +10,13 @@ export type Frame =
 
 type Obj = { [key: string]: unknown };
 
+/**
+ * The longest id accepted, in characters (PROTOCOL.md): the client keeps recent ids to drop
+ * duplicates, so an unbounded id would let a server (or a proxy) pin memory the size limit on
+ * data does not cover.
+ */
+const MAX_ID = 1024;
+
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
@@ -19,13 +26,15 @@ export function decodeFrame(value: unknown): Frame | null {
   const o = value as Obj;
   const type = o.type;
   if (type === undefined) {
-    if (typeof o.id !== 'string' || typeof o.data !== 'string') return null;
+    if (typeof o.id !== 'string' || o.id.length > MAX_ID || typeof o.data !== 'string') return null;
     return { type: 'message', id: o.id, data: o.data, event: str(o.event) || 'message' };
   }
   if (type === 'open') {
     // JSON numbers past the double range parse to Infinity: not a delay anyone can wait for.
     const retry = typeof o.retry === 'number' && o.retry >= 0 && isFinite(o.retry) ? o.retry : null;
-    return { type: 'open', session: str(o.session), resumed: o.resumed === true, last: str(o.last), gap: o.gap === true, retry };
+    const last = str(o.last);
+    if (last && last.length > MAX_ID) return null;
+    return { type: 'open', session: str(o.session), resumed: o.resumed === true, last, gap: o.gap === true, retry };
   }
   if (type === 'ping') return { type: 'ping' };
   // Forward compatibility: new control frames must not break old clients.

@@ -156,6 +156,7 @@ const WRONG_SHAPES: [string, string][] = [
   ['a JSON string', '"hello"'],
   ['JSON null', 'null'],
   ['an array', '[{"id":"2","data":"x"}]'],
+  ['an id over 1,024 characters', '{"id":"' + 'i'.repeat(1025) + '","data":"x"}'],
 ];
 
 // ---- HTTP transports, answered by msw --------------------------------------------------------------
