@@ -2,7 +2,7 @@
 import { ORIGIN } from './origin.js';
 import type { Client } from '../../src/index.js';
 import type { PushlineMessage, TransportName } from '../../src/types.js';
-export { next, sleep, waitFor } from './wait.js';
+export { countOpens, dropRepeatedly, next, sleep, waitFor } from './wait.js';
 import { sleep } from './wait.js';
 
 export { ORIGIN };

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { connect } from '../../src/index.js';
 import type { Client } from '../../src/index.js';
 import type { GapEvent, OpenEvent, ReconnectingEvent, TransportName } from '../../src/types.js';
-import { ALL, ORIGIN, block, collect, drop, next, publishMany, sleep, unblockAll, waitFor } from './helpers.js';
+import { ALL, ORIGIN, block, collect, countOpens, drop, dropRepeatedly, next, publishMany, sleep, unblockAll, waitFor } from './helpers.js';
 
 const chromium = /Chrome\//.test(navigator.userAgent);
 const TOTAL = chromium ? 5000 : 1000;
@@ -46,35 +46,20 @@ describe('reconnect and resume', function () {
     it(`${t}: ${TOTAL} messages, a drop every ~200 ms: none lost, none twice, in order`, async () => {
       client = connect(ORIGIN, { transports: [t], reconnect: FAST, connectTimeout: 3000 });
       const got = collect(client);
-      let opens = 0;
-      let resumed = 0;
-      client.on('open', (e) => {
-        opens++;
-        if (e.resumed) resumed++;
-      });
+      const n = countOpens(client);
       await next<OpenEvent>(client, 'open');
-      let dropping = true;
-      let drops = 0;
-      const dropper = (async () => {
-        while (dropping) {
-          await sleep(150 + Math.random() * 100);
-          if (!dropping) break;
-          await drop();
-          drops++;
-        }
-      })();
+      const cuts = dropRepeatedly(drop);
       const published = await steadyPublish(TOTAL, 25, 20);
-      dropping = false;
-      await dropper;
+      await cuts.stop();
       await waitFor(() => got.length >= TOTAL, `${TOTAL} messages (have ${got.length})`, 60000);
       await sleep(100);
       const result = audit(published, got.map((m) => m.id));
-      console.log(`RELIABILITY ${navigator.userAgent.match(/(Chrome|Firefox|Version)\/[\d.]+/)?.[0]} ${t}: messages=${TOTAL} drops=${drops} reconnects=${opens - 1} lost=${result.lost} duplicated=${result.duplicated} inOrder=${result.inOrder}`);
-      expect(drops).to.be.greaterThan(3);
+      console.log(`RELIABILITY ${navigator.userAgent.match(/(Chrome|Firefox|Version)\/[\d.]+/)?.[0]} ${t}: messages=${TOTAL} drops=${cuts.drops} reconnects=${n.opens - 1} lost=${result.lost} duplicated=${result.duplicated} inOrder=${result.inOrder}`);
+      expect(cuts.drops).to.be.greaterThan(3);
       // A dropped long poll may never be seen: browsers retry a GET whose reused keep-alive
       // socket was reset, so only the other transports must have reconnected.
-      if (t !== 'longpoll') expect(opens).to.be.greaterThan(1);
-      expect(resumed).to.equal(opens - 1); // every reconnection resumed
+      if (t !== 'longpoll') expect(n.opens).to.be.greaterThan(1);
+      expect(n.resumed).to.equal(n.opens - 1); // every reconnection resumed
       expect(result).to.deep.equal({ lost: 0, duplicated: 0, inOrder: true });
     });
   }

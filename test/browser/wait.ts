@@ -24,3 +24,39 @@ export function next<T>(client: Client, name: keyof ClientEvents, ms = 10000): P
     }) as never);
   });
 }
+
+/** Counts a client's `open` events, and those that resumed, as they happen. */
+export function countOpens(client: Client): { opens: number; resumed: number } {
+  const n = { opens: 0, resumed: 0 };
+  client.on('open', (e) => {
+    n.opens++;
+    if (e.resumed) n.resumed++;
+  });
+  return n;
+}
+
+/**
+ * Cuts the connections every 150–250 ms with `drop` until stopped: `drops` counts the cuts,
+ * `stop()` resolves once the last one is done.
+ */
+export function dropRepeatedly(drop: () => Promise<unknown>): { readonly drops: number; stop(): Promise<void> } {
+  let dropping = true;
+  let drops = 0;
+  const loop = (async () => {
+    while (dropping) {
+      await sleep(150 + Math.random() * 100);
+      if (!dropping) break;
+      await drop();
+      drops++;
+    }
+  })();
+  return {
+    get drops() {
+      return drops;
+    },
+    stop() {
+      dropping = false;
+      return loop;
+    },
+  };
+}

@@ -2,7 +2,7 @@
 import type { Client } from '../../src/index.js';
 import type { PushlineMessage, TransportName } from '../../src/types.js';
 import { NCHAN } from './env.js';
-export { next, sleep, waitFor } from '../browser/wait.js';
+export { countOpens, dropRepeatedly, next, sleep, waitFor } from '../browser/wait.js';
 
 export { NCHAN };
 export type NodeName = 'm' | 'a' | 'b';

@@ -8,7 +8,7 @@ import { createClient } from '../../src/index.js';
 import type { Client } from '../../src/index.js';
 import { nchan } from '../../src/profiles/nchan.js';
 import type { OpenEvent } from '../../src/types.js';
-import { ALL, ENGINE, audit, channel, channelMessages, collect, drop, next, publish, pubUrl, sleep, subUrl, waitFor } from './helpers.js';
+import { ALL, ENGINE, audit, channel, channelMessages, collect, countOpens, drop, dropRepeatedly, next, publish, pubUrl, sleep, subUrl, waitFor } from './helpers.js';
 
 const FAST = { initialDelay: 20, maxDelay: 100, jitter: 0.5, budget: 1000 };
 
@@ -70,23 +70,9 @@ describe('nchan: each transport alone', function () {
       const url = subUrl('m', ch);
       client = createClient(url, nchan(url, { transports: [t], reconnect: FAST, connectTimeout: 3000, pollSettle: 200 }));
       const got = collect(client);
-      let opens = 0;
-      let resumed = 0;
-      client.on('open', (e) => {
-        opens++;
-        if (e.resumed) resumed++;
-      });
+      const n = countOpens(client);
       await next<OpenEvent>(client, 'open');
-      let dropping = true;
-      let drops = 0;
-      const dropper = (async () => {
-        while (dropping) {
-          await sleep(150 + Math.random() * 100);
-          if (!dropping) break;
-          await drop();
-          drops++;
-        }
-      })();
+      const cuts = dropRepeatedly(drop);
       // 50 batches at least 30 ms apart: about 1.5 s or more of publishing, several cuts.
       const published: string[] = [];
       const batch = TOTAL / 50;
@@ -94,16 +80,15 @@ describe('nchan: each transport alone', function () {
         published.push(...(await publish('m', ch, Array.from({ length: batch }, (_, i) => `r${sent + i}`))));
         await sleep(30);
       }
-      await waitFor(() => drops >= 4, 'four cuts', 10000);
-      dropping = false;
-      await dropper;
+      await waitFor(() => cuts.drops >= 4, 'four cuts', 10000);
+      await cuts.stop();
       await waitFor(() => got.length >= TOTAL, `${TOTAL} messages (have ${got.length})`, 60000);
       await sleep(100);
       const result = audit(published, got.map((m) => m.id));
-      console.log(`NCHAN-RELIABILITY ${ENGINE} ${t}: messages=${TOTAL} drops=${drops} reconnects=${opens - 1} resumed=${resumed} lost=${result.lost} duplicated=${result.duplicated} inOrder=${result.inOrder}`);
-      expect(drops).to.be.greaterThan(3);
-      if (t !== 'longpoll') expect(opens).to.be.greaterThan(1);
-      expect(resumed).to.equal(opens - 1);
+      console.log(`NCHAN-RELIABILITY ${ENGINE} ${t}: messages=${TOTAL} drops=${cuts.drops} reconnects=${n.opens - 1} resumed=${n.resumed} lost=${result.lost} duplicated=${result.duplicated} inOrder=${result.inOrder}`);
+      expect(cuts.drops).to.be.greaterThan(3);
+      if (t !== 'longpoll') expect(n.opens).to.be.greaterThan(1);
+      expect(n.resumed).to.equal(n.opens - 1);
       expect(result).to.deep.equal({ lost: 0, duplicated: 0, inOrder: true });
     });
   }
