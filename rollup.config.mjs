@@ -8,8 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const banner = `/*! pushline v${pkg.version} | MIT */`;
 const input = 'build/esm/index.js';
-// The script-tag bundle adds declarative set-up (data-* attributes) to the ESM API.
-const scriptInput = 'build/esm/browser.js';
+// The script-tag bundles add declarative set-up (data-* attributes): pushline.min.js has the
+// core API, pushline.full.min.js also the optional features (sharing, upgrade, remember).
+const scriptInputs = { pushline: 'build/esm/browser.js', 'pushline.full': 'build/esm/browser-full.js' };
 
 // Chain tsc's source maps so dist/*.map point at src/*.ts.
 const tscMaps = {
@@ -39,14 +40,14 @@ export default [
     plugins: [tscMaps],
     output: { dir: 'dist', format: 'es', sourcemap: true, banner, entryFileNames: '[name].mjs', chunkFileNames: 'pushline-[hash].mjs' },
   },
-  {
-    input: scriptInput,
+  ...Object.entries(scriptInputs).map(([name, file]) => ({
+    input: file,
     plugins: [tscMaps, es5],
     output: [
-      { file: 'dist/pushline.js', format: 'iife', name: 'Pushline', sourcemap: true, banner },
-      { file: 'dist/pushline.min.js', format: 'iife', name: 'Pushline', sourcemap: true, banner, plugins: [minify] },
+      { file: `dist/${name}.js`, format: 'iife', name: 'Pushline', sourcemap: true, banner },
+      { file: `dist/${name}.min.js`, format: 'iife', name: 'Pushline', sourcemap: true, banner, plugins: [minify] },
     ],
-  },
+  })),
   {
     input: 'build/types/index.d.ts',
     output: { file: 'dist/pushline.d.ts', format: 'es' },

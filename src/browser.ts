@@ -1,43 +1,13 @@
 /**
- * Entry of the script-tag bundle: everything of index.ts, plus declarative set-up for pages
- * that cannot ship their own JavaScript:
- *
- *   <script src="pushline.min.js" data-url="/realtime" data-transports="sse,longpoll"></script>
- *
- * creates a client at once; page code reaches it as `Pushline.client` (null without data-url).
- * It connects on the next task, so a later inline script can still add its listeners.
+ * Entry of the script-tag bundle, dist/pushline.min.js: the core API (four transports,
+ * fallback, reconnection, resume, the EventSource polyfill) and declarative set-up. The
+ * optional features (`shared`, `upgrade`, `remember`) are in dist/pushline.full.min.js
+ * (browser-full.ts), so pages that do not use them do not download them.
  */
-import { connect, type Client } from './index.js';
-import type { ClientOptions } from './types.js';
+import { connect, type Client } from './core.js';
+import { declared } from './declare.js';
 
-export * from './index.js';
-
-/**
- * Reads the data-* attributes of the script tag that loaded this bundle: data-url, and any
- * option by its kebab-case name (data-transports="sse,longpoll", data-connect-timeout="5000",
- * data-with-credentials="true", data-reconnect="false", data-remember="true", ...).
- */
-function declared(): Client | null {
-  const script = typeof document !== 'undefined' ? (document.currentScript as HTMLScriptElement | null) : null;
-  const url = script && script.getAttribute('data-url');
-  if (!script || !url) return null;
-  const o: { [option: string]: unknown } = {};
-  const attrs = script.attributes;
-  for (let i = 0; i < attrs.length; i++) {
-    const name = attrs[i].name;
-    const v = attrs[i].value;
-    if (name.indexOf('data-') || name === 'data-url') continue;
-    const key = name.slice(5).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    o[key] =
-      key === 'transports' ? v.split(/\s*,\s*/)
-      : key === 'lastEventId' ? v // ids are opaque strings, even when they look like numbers
-      : v === 'true' ? true
-      : v === 'false' ? false
-      : v !== '' && !isNaN(+v) ? +v
-      : v;
-  }
-  return connect(url, o as ClientOptions);
-}
+export * from './core.js';
 
 /** The client created from the script tag's data-* attributes, or null. */
-export const client: Client | null = declared();
+export const client: Client | null = declared(connect);

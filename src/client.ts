@@ -214,7 +214,7 @@ export class Client extends Emitter<ClientEvents> {
     }
     for (let i = 0; i < FEATURE_OPTIONS.length; i++) {
       const key = FEATURE_OPTIONS[i];
-      if (o[key] && given.indexOf(key + ' ') < 0) throw new TypeError('Pushline: `' + key + '` needs its feature in `features` (see createClient)');
+      if (o[key] && given.indexOf(key + ' ') < 0) throw new TypeError('Pushline: `' + key + '` needs its feature (createClient `features`, or pushline.full.min.js)');
     }
     this._lifecycle = (e) => this._onLifecycle(e.type);
     this._listen(true);

@@ -83,7 +83,7 @@ describe('remembered transport', () => {
 
   it('with createClient(): rides along only when given in `features`, and says so when missing', async () => {
     // An option whose feature is not in the bundle must not be ignored silently.
-    expect(() => createClient(ORIGIN, { transports: [websocket, sse], remember: true })).to.throw(TypeError, /`remember` needs its feature/);
+    expect(() => createClient(ORIGIN, { transports: [websocket, sse], remember: true })).to.throw(TypeError, /`remember` needs its feature \(createClient `features`, or pushline\.full\.min\.js\)/);
     expect(() => createClient(ORIGIN, { transports: [sse], shared: true, features: [remembering] })).to.throw(TypeError, /`shared` needs/);
     expect(() => createClient(ORIGIN, { transports: [websocket, sse], upgrade: true })).to.throw(TypeError, /`upgrade` needs/);
     await block('websocket', 'refuse');
