@@ -69,6 +69,41 @@ describe('script-tag bundle (dist/pushline.min.js)', () => {
   });
 });
 
+describe('the two script-tag bundles', () => {
+  function load(bundle: string): Promise<{ names: string[]; remember: string }> {
+    return new Promise((resolve, reject) => {
+      const frame = document.createElement('iframe');
+      const timer = setTimeout(() => done(new Error(bundle + ' did not report')), 5000);
+      const onMessage = (e: MessageEvent) => {
+        if (e.origin === ORIGIN && e.data && e.data.source === 'bundle' && e.data.bundle === bundle) done(null, e.data);
+      };
+      function done(error: Error | null, data?: { names: string[]; remember: string }) {
+        clearTimeout(timer);
+        window.removeEventListener('message', onMessage);
+        frame.remove();
+        if (error) reject(error);
+        else resolve(data!);
+      }
+      window.addEventListener('message', onMessage);
+      frame.src = `${ORIGIN}/test/pages/bundle.html?bundle=${bundle}`;
+      document.body.appendChild(frame);
+    });
+  }
+  const CORE = ['Client', 'DEFAULT_TRANSPORTS', 'EventSource', 'PushlineEventSource', 'client', 'connect', 'createClient', 'longpoll', 'polyfill', 'sse', 'streaming', 'version', 'websocket'];
+
+  it('pushline.min.js has the core API; an optional feature\'s option names the full bundle', async () => {
+    const got = await load('pushline.min.js');
+    expect(got.names).to.deep.equal(CORE);
+    expect(got.remember).to.equal('TypeError: Pushline: `remember` needs its feature (createClient `features`, or pushline.full.min.js)');
+  });
+
+  it('pushline.full.min.js also has the optional features, and connect() takes their options', async () => {
+    const got = await load('pushline.full.min.js');
+    expect(got.names).to.deep.equal([...CORE, 'FEATURES', 'remembering', 'sharing', 'upgrading'].sort());
+    expect(got.remember).to.equal('ok');
+  });
+});
+
 describe('ESM entry (dist/pushline.mjs)', () => {
   it('exports connect, which delivers messages', async () => {
     // A computed URL: the built file, not the TypeScript source, is under test here.
