@@ -206,15 +206,15 @@ export class Client extends Emitter<ClientEvents> {
     this._base = absoluteUrl(url);
     this.lastEventId = this._cursor = o.lastEventId == null ? null : String(o.lastEventId);
     const features = o.features || [];
-    let given = '';
+    const offered: { [option: string]: boolean } = {};
     for (let i = 0; i < features.length; i++) {
       const hooks = features[i].setup(this, o);
-      given += features[i].option + ' ';
+      offered[features[i].option] = true;
       if (hooks) this._features.push(hooks);
     }
     for (let i = 0; i < FEATURE_OPTIONS.length; i++) {
       const key = FEATURE_OPTIONS[i];
-      if (o[key] && given.indexOf(key + ' ') < 0) throw new TypeError('Pushline: `' + key + '` needs its feature (createClient `features`, or pushline.full.min.js)');
+      if (o[key] && !offered[key]) throw new TypeError('Pushline: `' + key + '` needs its feature (createClient `features`, or pushline.full.min.js)');
     }
     this._lifecycle = (e) => this._onLifecycle(e.type);
     this._listen(true);
@@ -359,9 +359,7 @@ export class Client extends Emitter<ClientEvents> {
     return {
       url: () => self._url(name),
       headers: () => {
-        const h: Record<string, string> = {};
-        copy(self._dyn.headers, h);
-        if (self._dyn.token) h.Authorization = 'Bearer ' + self._dyn.token;
+        const h = self._headers({});
         if (self._cursor !== null) h['Last-Event-ID'] = self._cursor;
         return h;
       },
@@ -391,6 +389,13 @@ export class Client extends Emitter<ClientEvents> {
       // Constructors throw for URLs the browser refuses (e.g. mixed content, a blocked port).
       this._fail(pushlineError('refused', '' + e, name));
     }
+  }
+
+  /** The `headers` option and the token, added to `h`. */
+  private _headers(h: Record<string, string>): Record<string, string> {
+    copy(this._dyn.headers, h);
+    if (this._dyn.token) h.Authorization = 'Bearer ' + this._dyn.token;
+    return h;
   }
 
   private _url(name: TransportName): string {
@@ -581,13 +586,9 @@ export class Client extends Emitter<ClientEvents> {
   private _listen(on: boolean): void {
     if (typeof window === 'undefined' || !window.addEventListener) return;
     const method = on ? 'addEventListener' : 'removeEventListener';
-    const names = ['online', 'offline', 'pageshow'];
-    for (let i = 0; i < names.length; i++) window[method](names[i], this._lifecycle);
-    if (typeof document !== 'undefined') {
-      document[method]('visibilitychange', this._lifecycle);
-      document[method]('resume', this._lifecycle);
-      document[method]('freeze', this._lifecycle);
-    }
+    // The first three are window's events, the others document's.
+    const names = ['online', 'offline', 'pageshow', 'visibilitychange', 'resume', 'freeze'];
+    for (let i = 0; i < names.length; i++) (i < 3 ? window : document)[method](names[i], this._lifecycle);
     if (!on && this._pauseTimer !== null) clearTimeout(this._pauseTimer);
   }
 
@@ -629,9 +630,7 @@ export class Client extends Emitter<ClientEvents> {
     if (!this._outbox.length) return;
     const s = this._s;
     const url = withQuery(endpointUrl(this._base, 'send', s.endpoints.send), { session: this._session });
-    const headers: Record<string, string> = { 'Content-Type': 'text/plain;charset=UTF-8' };
-    copy(this._dyn.headers, headers);
-    if (this._dyn.token) headers.Authorization = 'Bearer ' + this._dyn.token;
+    const headers = this._headers({ 'Content-Type': 'text/plain;charset=UTF-8' });
     const name = this.transport;
     this._posting = request({ method: 'POST', url, headers, withCredentials: s.withCredentials, body: this._outbox[0] }, (res) => {
       this._posting = null;
