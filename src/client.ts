@@ -92,8 +92,8 @@ export interface Feature {
 export interface FeatureHooks {
   /** The client is starting: true when the feature starts it itself (sharing elects first). */
   start?(): boolean;
-  /** The application called send(): true when the feature took the message. */
-  send?(text: string): boolean;
+  /** The application called send(): true when the feature took the message, 'full' when it refused it (reported). */
+  send?(text: string): boolean | 'full';
   /** An event went to the application's listeners. */
   emitted?(name: string, payload: unknown): void;
   /** A connection opened on this transport (before `open` is emitted). */
@@ -222,13 +222,14 @@ export class Client extends Emitter<ClientEvents> {
     if (!this._hook('start')) this._wait(0, () => this._attempt());
   }
 
-  /** @internal Calls one hook of every feature; true when one of them took the event. */
-  _hook(name: keyof FeatureHooks, a?: unknown, b?: unknown): boolean {
-    let taken = false;
+  /** @internal Calls one hook of every feature; what one that took the event returned (truthy), else false. */
+  _hook(name: keyof FeatureHooks, a?: unknown, b?: unknown): unknown {
+    let taken: unknown = false;
     for (let i = 0; i < this._features.length; i++) {
       const h = this._features[i];
       const fn = h[name] as ((a: unknown, b: unknown) => unknown) | undefined;
-      if (fn && fn.call(h, a, b)) taken = true;
+      const r = fn && fn.call(h, a, b);
+      if (r) taken = r;
     }
     return taken;
   }
@@ -240,7 +241,8 @@ export class Client extends Emitter<ClientEvents> {
       return false;
     }
     const text = String(data);
-    if (this._hook('send', text)) return true;
+    const taken = this._hook('send', text);
+    if (taken) return taken === true; // a sharing follower: handed to the leader, or its queue is full
     if (this._opened && !this._outbox.length && this._conn && this._conn.send(text)) return true;
     if (this._outbox.length >= this._s.sendQueueSize) {
       this.emit('error', pushlineError('queue-full', 'send queue full', this.transport));

@@ -39,6 +39,8 @@ function share(c: Client, o: ClientSettings): FeatureHooks | null {
   let unacked: { k: string; d: string }[] = [];
   const me = Math.random().toString(36).slice(2);
   let sent = 0;
+  /** The keys of the followers' sends this leader sent last. */
+  const handled: string[] = [];
   /** The tab id of the leader this follower last heard announce itself. */
   let leaderId: string | undefined;
 
@@ -73,7 +75,13 @@ function share(c: Client, o: ClientSettings): FeatureHooks | null {
     }
     if (m.t === 'send') {
       if (leader) {
-        c.send(String(m.d));
+        // A follower posts a send again when a leader announces itself, which may be this one
+        // answering its hello before acking: the key says whether it was sent already.
+        if (handled.indexOf(m.k!) < 0) {
+          handled.push(m.k!);
+          if (handled.length > 128) handled.shift();
+          c.send(String(m.d));
+        }
         bus.post({ t: 'ack', k: m.k });
       }
       return;
@@ -132,7 +140,7 @@ function share(c: Client, o: ClientSettings): FeatureHooks | null {
       if (c.role !== 'follower') return false;
       if (unacked.length >= c._s.sendQueueSize) {
         c._emitLocal('error', pushlineError('queue-full', 'send queue full', null));
-        return true; // taken, and refused: reported above
+        return 'full'; // taken, and refused: reported above; send() returns false
       }
       const u = { k: me + ':' + ++sent, d: text };
       unacked.push(u);

@@ -1,5 +1,7 @@
 /** Cross-tab sharing: several pages of one origin, one connection, every message in every tab. */
 import { expect } from 'chai';
+import { createClient, sharing, sse } from '../../src/index.js';
+import type { Client } from '../../src/index.js';
 import { ORIGIN, publishMany, receivedWhere, sleep, unblockAll, waitFor } from './helpers.js';
 
 interface Tab {
@@ -132,3 +134,32 @@ for (const legacy of [false, true]) {
     });
   });
 }
+
+describe('a sharing follower with a full send queue', () => {
+  const clients: Client[] = [];
+  after(() => {
+    for (const c of clients.splice(0)) c.close();
+  });
+
+  it('refuses the send: send() returns false and a queue-full error is emitted', async () => {
+    // Two clients in this page share one connection like two tabs (their own base URL, so the
+    // tabs of the tests above do not take part). The follower's sends wait for the leader's ack.
+    const url = ORIGIN + '/?sharing=queue';
+    const leader = createClient(url, { transports: [sse], shared: true, features: [sharing] });
+    clients.push(leader);
+    await waitFor(() => leader.role === 'leader' && leader.state === 'open', 'the leader to open');
+    const follower = createClient(url, { transports: [sse], shared: true, features: [sharing], sendQueueSize: 1 });
+    clients.push(follower);
+    const errors: string[] = [];
+    follower.on('error', (e) => errors.push(e.code));
+    await waitFor(() => follower.role === 'follower', 'the follower');
+    const token = 'follower queue ' + Math.random();
+    // The second send comes before the leader can ack the first: the queue of one is full.
+    expect(follower.send(token)).to.equal(true);
+    expect(follower.send('refused ' + token)).to.equal(false);
+    expect(errors).to.deep.equal(['queue-full']);
+    await receivedWhere((r) => r.data === token, 1);
+    await sleep(300);
+    expect((await receivedWhere((r) => r.data.indexOf(token) >= 0, 1)).map((r) => r.data)).to.deep.equal([token]);
+  });
+});
