@@ -63,7 +63,6 @@ export class PushlineEventSource {
   private _retry = DEFAULT_RETRY;
   private _lastEventId = '';
   declare private _timer?: ReturnType<typeof setTimeout> | null;
-  declare private _lastSeen: number;
 
   constructor(url: string, init?: EventSourceInit) {
     this._init = init || {};
@@ -166,17 +165,12 @@ export class PushlineEventSource {
     );
   }
 
+  /** Restarted by every piece of the stream: reestablishes after heartbeatTimeout ms of silence. */
   private _alive(): void {
     const limit = this._init.heartbeatTimeout;
     if (!limit) return;
-    this._lastSeen = Date.now();
-    if (this._timer) return;
-    const check = () => {
-      const silent = Date.now() - this._lastSeen;
-      if (silent >= limit) return this._end(CONNECTING);
-      this._timer = setTimeout(check, limit - silent);
-    };
-    this._timer = setTimeout(check, limit);
+    if (this._timer) clearTimeout(this._timer);
+    this._timer = setTimeout(() => this._end(CONNECTING), limit);
   }
 
   /**
