@@ -12,7 +12,7 @@ export function report<T>(fn: (this: unknown, payload: T) => void, payload: T, s
   } catch (e) {
     setTimeout(() => {
       throw e;
-    }, 0);
+    });
   }
 }
 

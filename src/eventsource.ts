@@ -5,7 +5,7 @@
  */
 import { report } from './emitter.js';
 import { openTextStream, type TextStream } from './io/text-stream.js';
-import { createSseParser, type SseParser } from './parse/sse.js';
+import { createSseParser } from './parse/sse.js';
 import { absoluteUrl, withQuery } from './url.js';
 
 export interface EventSourceInit {
@@ -48,21 +48,21 @@ export class PushlineEventSource {
   readonly OPEN = OPEN;
   readonly CLOSED = CLOSED;
 
-  readonly url: string;
-  readonly withCredentials: boolean;
+  // `declare`d fields get no initialiser (the ES5 bundle would set each to undefined first):
+  // they are set in the constructor, or start out undefined on purpose.
+  declare readonly url: string;
+  declare readonly withCredentials: boolean;
   readyState: number = CONNECTING;
   onopen: ((e: PolyfillEvent) => void) | null = null;
   onmessage: ((e: PolyfillEvent) => void) | null = null;
   onerror: ((e: PolyfillEvent) => void) | null = null;
 
-  private _init: EventSourceInit;
+  declare private _init: EventSourceInit;
   private _listeners: { [type: string]: Entry[] } = {};
-  private _stream: TextStream | null = null;
-  private _parser: SseParser | null = null;
+  declare private _stream?: TextStream;
   private _retry = DEFAULT_RETRY;
   private _lastEventId = '';
-  private _timer: ReturnType<typeof setTimeout> | null = null;
-  private _lastSeen = 0;
+  declare private _timer?: ReturnType<typeof setTimeout> | null;
 
   constructor(url: string, init?: EventSourceInit) {
     this._init = init || {};
@@ -73,7 +73,7 @@ export class PushlineEventSource {
 
   close(): void {
     this.readyState = CLOSED;
-    this._stop();
+    this._end(CLOSED);
   }
 
   addEventListener(type: string, fn: Listener | null, options?: boolean | { once?: boolean }): void {
@@ -90,7 +90,13 @@ export class PushlineEventSource {
   }
 
   dispatchEvent(event: PolyfillEvent): boolean {
-    setTarget(event, this);
+    const own = { value: this, configurable: true };
+    try {
+      Object.defineProperty(event, 'target', own);
+      Object.defineProperty(event, 'currentTarget', own);
+    } catch (e) {
+      event.target = this;
+    }
     const handler = (this as unknown as { [k: string]: unknown })['on' + event.type];
     if (typeof handler === 'function') report(handler as (e: PolyfillEvent) => void, event, this);
     const list = this._listeners['$' + event.type];
@@ -108,120 +114,96 @@ export class PushlineEventSource {
 
   private _connect(): void {
     const init = this._init;
+    const id = this._lastEventId;
     const headers: Record<string, string> = { Accept: 'text/event-stream' };
+    const query: Record<string, string> = {};
     for (const k in init.headers) headers[k] = init.headers[k];
-    let url = this.url;
-    if (this._lastEventId) {
-      headers['Last-Event-ID'] = this._lastEventId;
-      if (init.lastEventIdQueryParameter) url = withQuery(url, { [init.lastEventIdQueryParameter]: this._lastEventId });
+    if (id) {
+      headers['Last-Event-ID'] = id;
+      if (init.lastEventIdQueryParameter) query[init.lastEventIdQueryParameter] = id;
     }
     let origin = '';
-    const parser = (this._parser = createSseParser(
+    // A fresh parser per connection: nothing of a cut-off event or line carries over.
+    const parser = createSseParser(
       {
         event: (e) => {
-          if (this.readyState !== OPEN) return;
-          this._lastEventId = e.lastEventId;
-          this.dispatchEvent(makeEvent(e.type, { data: e.data, origin, lastEventId: e.lastEventId }));
+          if (this.readyState === OPEN) this.dispatchEvent(makeEvent({ type: e.type, data: e.data, origin, lastEventId: e.lastEventId }));
         },
         retry: (ms) => {
           this._retry = ms;
         },
       },
-      this._lastEventId,
-    ));
+      id,
+    );
     this._stream = openTextStream(
-      { url, headers, withCredentials: this.withCredentials },
+      { url: withQuery(this.url, query), headers, withCredentials: this.withCredentials },
       {
         response: (status, contentType, _retryAfter, finalUrl) => {
           if (status !== 200 || !EVENT_STREAM.test(contentType)) {
             // "Fail the connection": no reconnection after a bad status or content type (204 too).
-            this._fail();
+            this._end(CLOSED);
             return false;
           }
-          origin = originOf(finalUrl);
+          const m = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]+)/i.exec(finalUrl);
+          origin = m ? m[1] : '';
           this.readyState = OPEN;
           this._alive();
-          this.dispatchEvent(makeEvent('open'));
+          this.dispatchEvent(makeEvent({ type: 'open' }));
           return true;
         },
         chunk: (text) => {
           this._alive();
           parser.push(text);
-          // The parser may update the id buffer without dispatching (an id-only event).
+          // Read after the whole chunk (the id of the last dispatch, even of an id-only event
+          // that reached no listener); only the next connection reads it.
           this._lastEventId = parser.lastEventId;
         },
-        end: () => this._reestablish(),
+        end: () => {
+          this._end(CONNECTING);
+        },
       },
     );
   }
 
+  /** Restarted by every piece of the stream: reestablishes after heartbeatTimeout ms of silence. */
   private _alive(): void {
     const limit = this._init.heartbeatTimeout;
     if (!limit) return;
-    this._lastSeen = Date.now();
-    if (this._timer) return;
-    const check = () => {
-      const silent = Date.now() - this._lastSeen;
-      if (silent >= limit) return this._reestablish();
-      this._timer = setTimeout(check, limit - silent);
-    };
-    this._timer = setTimeout(check, limit);
+    if (this._timer) clearTimeout(this._timer);
+    this._timer = setTimeout(() => this._end(CONNECTING), limit);
   }
 
-  private _stop(): void {
+  /**
+   * Ends the request and any timer. Then, unless already closed, moves to `state` and fires
+   * `error`: CLOSED "fails the connection"; CONNECTING "reestablishes" it after the retry time.
+   */
+  private _end(state: number): void {
     if (this._timer) clearTimeout(this._timer);
     this._timer = null;
     if (this._stream) this._stream.abort();
-    this._stream = null;
-    if (this._parser) this._parser.reset();
-  }
-
-  private _fail(): void {
-    this._stop();
+    this._stream = undefined;
     if (this.readyState === CLOSED) return;
-    this.readyState = CLOSED;
-    this.dispatchEvent(makeEvent('error'));
-  }
-
-  /** "Reestablish the connection": announce CONNECTING, wait the retry time, connect again. */
-  private _reestablish(): void {
-    this._stop();
-    if (this.readyState === CLOSED) return;
-    this.readyState = CONNECTING;
-    this.dispatchEvent(makeEvent('error'));
-    this._timer = setTimeout(() => {
-      this._timer = null;
-      if (this.readyState === CONNECTING) this._connect();
-    }, this._retry);
-  }
-}
-
-function originOf(url: string): string {
-  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]+)/i.exec(url);
-  return m ? m[1] : '';
-}
-
-function setTarget(event: PolyfillEvent, target: unknown): void {
-  try {
-    Object.defineProperty(event, 'target', { value: target, configurable: true });
-    Object.defineProperty(event, 'currentTarget', { value: target, configurable: true });
-  } catch (e) {
-    event.target = target;
-  }
-}
-
-/** A DOM Event (MessageEvent when `init` is given) where the engine can build one, else a plain object. */
-function makeEvent(type: string, init?: { data: string; origin: string; lastEventId: string }): PolyfillEvent {
-  try {
-    return (init ? new MessageEvent(type, init) : new Event(type)) as unknown as PolyfillEvent;
-  } catch (e) {
-    const plain: PolyfillEvent = { type };
-    if (init) {
-      plain.data = init.data;
-      plain.origin = init.origin;
-      plain.lastEventId = init.lastEventId;
+    this.readyState = state;
+    this.dispatchEvent(makeEvent({ type: 'error' }));
+    // Not when a listener closed it meanwhile.
+    if (this.readyState === CONNECTING) {
+      this._timer = setTimeout(() => {
+        this._timer = null;
+        this._connect();
+      }, this._retry);
     }
-    return plain;
+  }
+}
+
+/**
+ * A DOM Event (MessageEvent when `init` has data) where the engine can build one, else `init`
+ * itself. The MessageEvent constructor ignores the `type` member of its init dictionary.
+ */
+function makeEvent(init: PolyfillEvent): PolyfillEvent {
+  try {
+    return ('data' in init ? new MessageEvent(init.type, init) : new Event(init.type)) as unknown as PolyfillEvent;
+  } catch (e) {
+    return init;
   }
 }
 
@@ -230,8 +212,8 @@ function makeEvent(type: string, init?: { data: string; origin: string; lastEven
  * Returns true when it installed it.
  */
 export function polyfill(): boolean {
-  const g = typeof window !== 'undefined' ? (window as unknown as { EventSource?: unknown }) : null;
-  if (!g || typeof g.EventSource !== 'undefined') return false;
+  const g = typeof window !== 'undefined' && (window as unknown as { EventSource?: unknown });
+  if (!g || g.EventSource !== undefined) return false;
   g.EventSource = PushlineEventSource;
   return true;
 }
