@@ -4,7 +4,7 @@
  * XMLHttpRequest's progress events, reading only the new part of the growing responseText.
  * Shared by the streaming transport and the EventSource polyfill.
  */
-import { header } from './xhr.js';
+import { header, openXhr } from './xhr.js';
 
 export interface TextStreamOptions {
   url: string;
@@ -95,7 +95,7 @@ function viaFetch(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
 }
 
 function viaXhr(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
-  const xhr = new XMLHttpRequest();
+  const xhr = openXhr('GET', opts);
   let seen = 0;
   let live = true;
   let answered = false;
@@ -117,9 +117,6 @@ function viaXhr(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
     live = false;
     xhr.onreadystatechange = xhr.onprogress = null;
   };
-  xhr.open('GET', opts.url, true);
-  xhr.withCredentials = opts.withCredentials;
-  for (const name in opts.headers) xhr.setRequestHeader(name, opts.headers[name]);
   xhr.onreadystatechange = () => {
     if (!live) return;
     const state = xhr.readyState;
