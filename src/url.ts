@@ -16,18 +16,15 @@ export function absoluteUrl(url: string): string {
     return new URL(url, page).href;
   } catch (e) {
     // Engines without a URL constructor (IE 11) resolve through an anchor element.
-    if (typeof document === 'undefined' || typeof URL === 'function') throw syntaxError(url);
-    const a = document.createElement('a');
-    a.href = url;
-    if (!/^(https?|wss?):\/\//i.test(a.href)) throw syntaxError(url);
-    return a.href;
+    if (typeof document !== 'undefined' && typeof URL !== 'function') {
+      const a = document.createElement('a');
+      a.href = url;
+      if (/^(https?|wss?):\/\//i.test(a.href)) return a.href;
+    }
+    const error = new Error('Pushline: invalid URL "' + url + '"');
+    error.name = 'SyntaxError';
+    throw error;
   }
-}
-
-function syntaxError(url: string): Error {
-  const e = new Error('Pushline: invalid URL "' + url + '"');
-  e.name = 'SyntaxError';
-  return e;
 }
 
 /** Endpoint of one transport: `{base path}{suffix}?{base query}`, with ws: for the WebSocket. */
