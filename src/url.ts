@@ -30,12 +30,8 @@ export function absoluteUrl(url: string): string {
 /** Endpoint of one transport: `{base path}{suffix}?{base query}`, with ws: for the WebSocket. */
 export function endpointUrl(base: string, name: TransportName | 'send', override?: string): string {
   let url = override ? absoluteUrl(override) : '';
-  if (!url) {
-    const noHash = base.split('#')[0];
-    const q = noHash.indexOf('?');
-    const path = (q < 0 ? noHash : noHash.slice(0, q)).replace(/\/+$/, '');
-    url = path + ENDPOINT_PATHS[name] + (q < 0 ? '' : noHash.slice(q));
-  }
+  // The suffix replaces the path's trailing slashes; the query ($1) is kept, the hash dropped.
+  if (!url) url = base.split('#')[0].replace(/\/*(\?[\s\S]*)?$/, ENDPOINT_PATHS[name] + '$1');
   if (name === 'websocket') return url.replace(/^http/i, 'ws');
   return url.replace(/^ws/i, 'http');
 }
