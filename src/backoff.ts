@@ -15,7 +15,7 @@ export const DEFAULT_BACKOFF: Required<ReconnectOptions> = {
  * Delay before retry number `failures` (1-based): exponential, capped, then a random share
  * (`jitter`) taken off, so clients cut off together do not come back together.
  */
-export function backoffDelay(policy: Backoff, failures: number, random: number = Math.random()): number {
+export function backoffDelay(policy: Backoff, failures: number, random?: number): number {
   const raw = Math.min(policy.maxDelay, policy.initialDelay * Math.pow(policy.factor, Math.max(0, failures - 1)));
-  return Math.round(raw * (1 - policy.jitter * random));
+  return Math.round(raw * (1 - policy.jitter * (random === undefined ? Math.random() : random)));
 }

@@ -8,19 +8,18 @@ import { websocket } from './transports/websocket.js';
 import type { ClientOptions, TransportName } from './types.js';
 
 const BUILT_IN: { [K in TransportName]: TransportFactory } = { websocket, sse, streaming, longpoll };
-/** The default fallback order. */
-export const DEFAULT_TRANSPORTS: TransportName[] = ['websocket', 'sse', 'streaming', 'longpoll'];
+/** The default fallback order: BUILT_IN's keys, written in that order. */
+export const DEFAULT_TRANSPORTS = Object.keys(BUILT_IN) as TransportName[];
 
 /** connect() with these optional features on offer: none from the script tag, all from index.ts. */
 export function connectWith(url: string, options: ClientOptions | undefined, features: Feature[]): Client {
   const o = options || {};
   const names = o.transports || DEFAULT_TRANSPORTS;
-  const transports: TransportFactory[] = [];
-  for (let i = 0; i < names.length; i++) {
-    const f = BUILT_IN[names[i]];
-    if (!f) throw new TypeError('Pushline: unknown transport "' + names[i] + '"');
-    transports.push(f);
-  }
+  const transports = names.map((name) => {
+    const f = BUILT_IN[name];
+    if (!f) throw new TypeError('Pushline: unknown transport "' + name + '"');
+    return f;
+  });
   const settings = {} as ClientSettings;
   for (const k in o) (settings as unknown as Record<string, unknown>)[k] = (o as Record<string, unknown>)[k];
   settings.transports = transports;

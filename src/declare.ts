@@ -18,15 +18,15 @@ import type { ClientOptions } from './types.js';
  */
 export function declared(connect: (url: string, options: ClientOptions) => Client): Client | null {
   const script = typeof document !== 'undefined' ? (document.currentScript as HTMLScriptElement | null) : null;
-  const url = script && script.getAttribute('data-url');
-  if (!script || !url) return null;
+  // dataset names the data-* attributes in camel case (data-connect-timeout: connectTimeout).
+  // Every engine with currentScript has it but Firefox 4 and 5, which then get no client.
+  const data = script && script.dataset;
+  const url = data && data.url;
+  if (!data || !url) return null;
   const o: { [option: string]: unknown } = {};
-  const attrs = script.attributes;
-  for (let i = 0; i < attrs.length; i++) {
-    const name = attrs[i].name;
-    const v = attrs[i].value;
-    if (name.indexOf('data-') || name === 'data-url') continue;
-    const key = name.slice(5).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  for (const key in data) {
+    if (key === 'url') continue;
+    const v = data[key] as string;
     o[key] =
       key === 'transports' ? v.split(/\s*,\s*/)
       : key === 'lastEventId' ? v // ids are opaque strings, even when they look like numbers

@@ -46,7 +46,7 @@ export function responseError(
 /** Retry-After in ms: delta-seconds or an HTTP date; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | null): number | undefined {
   if (!value) return undefined;
-  if (/^\s*\d+\s*$/.test(value)) return parseInt(value, 10) * 1000;
+  if (/^\s*\d+\s*$/.test(value)) return +value * 1000; // digits only: Number() reads them as parseInt does
   const at = Date.parse(value);
   return isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }

@@ -16,29 +16,22 @@ export function absoluteUrl(url: string): string {
     return new URL(url, page).href;
   } catch (e) {
     // Engines without a URL constructor (IE 11) resolve through an anchor element.
-    if (typeof document === 'undefined' || typeof URL === 'function') throw syntaxError(url);
-    const a = document.createElement('a');
-    a.href = url;
-    if (!/^(https?|wss?):\/\//i.test(a.href)) throw syntaxError(url);
-    return a.href;
+    if (typeof document !== 'undefined' && typeof URL !== 'function') {
+      const a = document.createElement('a');
+      a.href = url;
+      if (/^(https?|wss?):\/\//i.test(a.href)) return a.href;
+    }
+    const error = new Error('Pushline: invalid URL "' + url + '"');
+    error.name = 'SyntaxError';
+    throw error;
   }
-}
-
-function syntaxError(url: string): Error {
-  const e = new Error('Pushline: invalid URL "' + url + '"');
-  e.name = 'SyntaxError';
-  return e;
 }
 
 /** Endpoint of one transport: `{base path}{suffix}?{base query}`, with ws: for the WebSocket. */
 export function endpointUrl(base: string, name: TransportName | 'send', override?: string): string {
   let url = override ? absoluteUrl(override) : '';
-  if (!url) {
-    const noHash = base.split('#')[0];
-    const q = noHash.indexOf('?');
-    const path = (q < 0 ? noHash : noHash.slice(0, q)).replace(/\/+$/, '');
-    url = path + ENDPOINT_PATHS[name] + (q < 0 ? '' : noHash.slice(q));
-  }
+  // The suffix replaces the path's trailing slashes; the query ($1) is kept, the hash dropped.
+  if (!url) url = base.split('#')[0].replace(/\/*(\?[\s\S]*)?$/, ENDPOINT_PATHS[name] + '$1');
   if (name === 'websocket') return url.replace(/^http/i, 'ws');
   return url.replace(/^ws/i, 'http');
 }

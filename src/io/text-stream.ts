@@ -4,7 +4,7 @@
  * XMLHttpRequest's progress events, reading only the new part of the growing responseText.
  * Shared by the streaming transport and the EventSource polyfill.
  */
-import { header } from './xhr.js';
+import { header, openXhr } from './xhr.js';
 
 export interface TextStreamOptions {
   url: string;
@@ -48,6 +48,10 @@ export function openTextStream(opts: TextStreamOptions, h: TextStreamHandlers): 
 function viaFetch(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
   const ctrl = new AbortController();
   let live = true;
+  const abort = () => {
+    live = false;
+    ctrl.abort();
+  };
   const fail = () => {
     if (live) {
       live = false;
@@ -63,8 +67,7 @@ function viaFetch(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
     if (!live) return;
     const ok = h.response(res.status, res.headers.get('Content-Type') || '', res.headers.get('Retry-After'), res.url || opts.url);
     if (!ok || !res.body) {
-      live = false;
-      ctrl.abort();
+      abort();
       if (ok) h.end(false);
       return;
     }
@@ -86,19 +89,23 @@ function viaFetch(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
     };
     pump();
   }, fail);
-  return {
-    abort() {
-      live = false;
-      ctrl.abort();
-    },
-  };
+  return { abort };
 }
 
 function viaXhr(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
-  const xhr = new XMLHttpRequest();
+  const xhr = openXhr('GET', opts);
   let seen = 0;
   let live = true;
   let answered = false;
+  const stop = () => {
+    live = false;
+    xhr.onreadystatechange = xhr.onprogress = null;
+  };
+  const abort = () => {
+    if (!live) return;
+    stop();
+    xhr.abort();
+  };
   const read = () => {
     // Only the new suffix is handed on, so total work stays linear in the response size.
     const text = xhr.responseText;
@@ -107,28 +114,19 @@ function viaXhr(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
       seen = text.length;
       h.chunk(piece);
       if (live && opts.xhrLimit && seen > opts.xhrLimit) {
-        stop();
-        xhr.abort();
+        abort();
         h.end(false);
       }
     }
   };
-  const stop = () => {
-    live = false;
-    xhr.onreadystatechange = xhr.onprogress = null;
-  };
-  xhr.open('GET', opts.url, true);
-  xhr.withCredentials = opts.withCredentials;
-  for (const name in opts.headers) xhr.setRequestHeader(name, opts.headers[name]);
   xhr.onreadystatechange = () => {
     if (!live) return;
     const state = xhr.readyState;
     if (state >= 2 && !answered && xhr.status) {
       answered = true;
+      // Refused: abort, unless the handler already did.
       if (!h.response(xhr.status, header(xhr, 'Content-Type') || '', header(xhr, 'Retry-After'), xhr.responseURL || opts.url)) {
-        stop();
-        xhr.abort();
-        return;
+        return abort();
       }
     }
     if (state >= 3 && answered) read();
@@ -141,11 +139,5 @@ function viaXhr(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
     if (answered) read();
   };
   xhr.send(null);
-  return {
-    abort() {
-      if (!live) return;
-      stop();
-      xhr.abort();
-    },
-  };
+  return { abort };
 }

@@ -17,11 +17,8 @@ export interface HttpOptions {
 }
 
 export function request(opts: HttpOptions, done: (res: HttpResponse) => void): { abort(): void } {
-  const xhr = new XMLHttpRequest();
+  const xhr = openXhr(opts.method, opts);
   let finished = false;
-  xhr.open(opts.method, opts.url, true);
-  xhr.withCredentials = opts.withCredentials;
-  for (const name in opts.headers) xhr.setRequestHeader(name, opts.headers[name]);
   xhr.onreadystatechange = () => {
     if (xhr.readyState !== 4 || finished) return;
     finished = true;
@@ -40,6 +37,15 @@ export function request(opts: HttpOptions, done: (res: HttpResponse) => void): {
       xhr.abort();
     },
   };
+}
+
+/** An opened asynchronous request with the credentials flag and headers set (here and text-stream.ts). */
+export function openXhr(method: string, opts: { url: string; headers: Record<string, string>; withCredentials: boolean }): XMLHttpRequest {
+  const xhr = new XMLHttpRequest();
+  xhr.open(method, opts.url, true);
+  xhr.withCredentials = opts.withCredentials;
+  for (const name in opts.headers) xhr.setRequestHeader(name, opts.headers[name]);
+  return xhr;
 }
 
 /** getResponseHeader throws in some old engines for headers CORS does not expose. */

@@ -21,10 +21,13 @@ export const streaming: TransportFactory = {
   open(req, events) {
     let live = true;
     let answered = false;
-    const finish = (error: PushlineError) => {
-      if (!live) return;
+    const stop = () => {
       live = false;
       stream.abort();
+    };
+    const finish = (error: PushlineError) => {
+      if (!live) return;
+      stop();
       events.end(error);
     };
     const parser = createDelimitedParser(
@@ -64,10 +67,7 @@ export const streaming: TransportFactory = {
     );
     return {
       send: () => false,
-      close() {
-        live = false;
-        stream.abort();
-      },
+      close: stop,
     };
   },
 };

@@ -11,15 +11,16 @@ export const websocket: TransportFactory = {
     const ws = new WebSocket(req.url());
     let opened = false;
     let live = true;
+    // close() on a closing or closed socket does nothing, so the guard only saves the call.
+    const stop = () => {
+      live = false;
+      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      if (ws.readyState < 2) ws.close();
+    };
     const finish = (code: number, why: string) => {
       if (!live) return;
-      live = false;
-      detach();
-      if (ws.readyState < 2) ws.close();
+      stop();
       events.end(pushlineError(opened ? 'closed' : 'refused', why, 'websocket', { closeCode: code }));
-    };
-    const detach = () => {
-      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
     };
     ws.onopen = () => {
       opened = true;
@@ -27,8 +28,7 @@ export const websocket: TransportFactory = {
     };
     ws.onmessage = (e: MessageEvent) => {
       const data: unknown = e.data;
-      if (typeof data !== 'string') return events.frame(null);
-      events.frame(parseFrame(data));
+      events.frame(typeof data === 'string' ? parseFrame(data) : null);
     };
     ws.onclose = (e: CloseEvent) => finish(e.code, 'closed ' + e.code + ' ' + e.reason);
     // After open, an error is always followed by close, which carries the code; before open
@@ -43,10 +43,7 @@ export const websocket: TransportFactory = {
         return true;
       },
       close() {
-        if (!live) return;
-        live = false;
-        detach();
-        ws.close();
+        if (live) stop();
       },
     };
   },
