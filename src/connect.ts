@@ -8,8 +8,11 @@ import { websocket } from './transports/websocket.js';
 import type { ClientOptions, TransportName } from './types.js';
 
 const BUILT_IN: { [K in TransportName]: TransportFactory } = { websocket, sse, streaming, longpoll };
-/** The default fallback order: BUILT_IN's keys, written in that order. */
-export const DEFAULT_TRANSPORTS = Object.keys(BUILT_IN) as TransportName[];
+/**
+ * The default fallback order. A literal, not Object.keys(BUILT_IN): a call at module level would
+ * keep all four transports in every bundle of the package (bundlers cannot tell it is pure).
+ */
+export const DEFAULT_TRANSPORTS: TransportName[] = ['websocket', 'sse', 'streaming', 'longpoll'];
 
 /** connect() with these optional features on offer: none from the script tag, all from index.ts. */
 export function connectWith(url: string, options: ClientOptions | undefined, features: Feature[]): Client {
