@@ -1,7 +1,7 @@
 // Section 1, size: Pushline's bundles and the peers', each bundled by esbuild the same way
 // (bundle + minify, format iife, platform browser) from an entry that imports what an application
 // would, then measured raw, gzip (zlib level 9) and brotli (quality 11).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
@@ -82,7 +82,10 @@ export async function runSize(snap) {
   const notes = [];
   const add = (group, name, what, code) => rows.push({ group, name, what, ...measure(code) });
 
-  add('pushline', 'dist/pushline.min.js', 'script tag as shipped (rollup + Babel ES5 + terser), every transport + EventSource polyfill', readFileSync(join(snap.dist, 'pushline.min.js')));
+  add('pushline', 'dist/pushline.min.js', 'script tag as shipped (rollup + Babel ES5 + terser): four transports, fallback, reconnection, resume, EventSource polyfill, data-* set-up', readFileSync(join(snap.dist, 'pushline.min.js')));
+  if (existsSync(join(snap.dist, 'pushline.full.min.js'))) {
+    add('pushline', 'dist/pushline.full.min.js', 'the same + the optional features (cross-tab sharing, upgrade back to WebSocket, remembered transport)', readFileSync(join(snap.dist, 'pushline.full.min.js')));
+  }
   add('pushline', 'dist/pushline.mjs, all exports', "esbuild `export * from 'pushline'`", await bundle(`export * from ${JSON.stringify(mjs)};`));
   add('pushline', 'connect()', 'esbuild; connect() by transport name pulls in all four transports', await bundle(`export { connect } from ${JSON.stringify(mjs)};`));
   add('pushline', 'PushlineEventSource', 'esbuild; the EventSource polyfill alone', await bundle(`export { PushlineEventSource } from ${JSON.stringify(mjs)};`));
@@ -99,8 +102,9 @@ export async function runSize(snap) {
       `import { createClient, ${TRANSPORTS.join(', ')} } from ${JSON.stringify(mjs)};\nexport default (u) => createClient(u, { transports: [${TRANSPORTS.join(', ')}] });`,
     ));
   }
-  const esmIndex = JSON.stringify(join(snap.esm, 'index.js').replace(/\\/g, '/'));
-  const modules = await breakdown(snap, `export { connect } from ${esmIndex};`);
+  // What the script tag pushline.min.js is made of (its entry, src/browser.ts).
+  const scriptEntry = JSON.stringify(join(snap.esm, 'browser.js').replace(/\\/g, '/'));
+  const modules = await breakdown(snap, `export * from ${scriptEntry};`);
   for (const p of PEERS) {
     try {
       add('peer', `${p.name} ${version(p.name)}`, p.covers, await bundle(p.entry));

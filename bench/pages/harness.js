@@ -107,6 +107,32 @@
     },
   };
 
+  // The same long poll over XMLHttpRequest: what Pushline uses (it runs where fetch is missing).
+  openers['raw-xhr-poll'] = function (_, __, opened) {
+    var live = true;
+    var xhr = null;
+    var session = null;
+    var last = null;
+    function poll() {
+      var q = session ? '?session=' + session + (last ? '&lastEventId=' + last : '') : '';
+      xhr = new XMLHttpRequest();
+      xhr.open('GET', base + '/poll' + q, true);
+      xhr.onload = function () {
+        var frames = JSON.parse(xhr.responseText);
+        for (var i = 0; i < frames.length; i++) {
+          var f = frames[i];
+          if (f.type === 'open') { session = f.session; if (last === null) last = f.last; opened(); }
+          else if (f.type === undefined) { last = f.id; onMessage(f.id, f.data); }
+        }
+        if (live) poll();
+      };
+      xhr.onerror = function () { if (live) fail('raw xhr poll: network error'); };
+      xhr.send();
+    }
+    poll();
+    return { close: function () { live = false; if (xhr) xhr.abort(); } };
+  };
+
   window.B = {
     /** Opens a subscription; resolves once it is open (the server's open frame arrived). */
     start: function (kind, name, opts, target, latency) {
