@@ -144,64 +144,78 @@ function settings(o: ClientSettings): Settings {
 }
 
 export class Client extends Emitter<ClientEvents> {
+  // Fields are `declare`d and set in the constructor, several per statement: Babel turns each
+  // initialiser into an assignment of its own (and a bare field into `this.x = void 0`).
   /** The transport of the open connection, or null while not connected. */
-  transport: TransportName | null = null;
+  declare transport: TransportName | null;
   /** Id of the last message delivered to the application. */
-  lastEventId: string | null;
-  state: ClientState = 'connecting';
+  declare lastEventId: string | null;
+  declare state: ClientState;
   /** With `shared: true`: whether this tab holds the connection or follows the one that does. */
-  role: 'leader' | 'follower' | null = null;
+  declare role: 'leader' | 'follower' | null;
 
   // Members marked @internal are for the features (src/features/) and left out of the typings.
   /** @internal */
-  _s: Settings;
+  declare _s: Settings;
   /** @internal */
-  _base: string;
+  declare _base: string;
   /** @internal Index in `s.transports` of the transport being tried or used. */
-  _index = 0;
+  declare _index: number;
   /** @internal Where the current round of fallbacks started; the round is over when it comes back here. */
-  _roundStart = 0;
+  declare _roundStart: number;
   /** @internal */
-  _conn: Transport | null = null;
+  declare _conn: Transport | null;
   /** @internal Incremented per attempt; callbacks of an older attempt are ignored. */
-  _attemptId = 0;
-  private _attemptStart = 0;
-  private _attempts: number[] = [];
-  private _responded = false;
+  declare _attemptId: number;
+  private declare _attemptStart: number;
+  private declare _attempts: number[];
+  private declare _responded: boolean;
   /** @internal */
-  _opened = false;
-  private _openedAt = 0;
-  private _lastSeen = 0;
+  declare _opened: boolean;
+  private declare _openedAt: number;
+  private declare _lastSeen: number;
   /** Failed attempts since the last stable connection: drives backoff and maxAttempts. */
-  private _failures = 0;
+  private declare _failures: number;
   /** Unstable connections in a row on the current transport. */
-  private _unstable = 0;
+  private declare _unstable: number;
   /** A reconnection time the server asked for (open frame `retry`, like SSE's `retry:`). */
-  private _serverRetry = 0;
+  private declare _serverRetry: number;
   /** Wall-clock time of a scheduled reconnection, 0 when none is scheduled. */
-  private _retryAt = 0;
+  private declare _retryAt: number;
   /** @internal Where to resume: the last delivered id, or the server's `last` id before any delivery. */
-  _cursor: string | null;
-  private _session: string | null = null;
-  private _dyn: Resolved = { headers: {}, query: {}, token: null };
+  declare _cursor: string | null;
+  private declare _session: string | null;
+  private declare _dyn: Resolved;
   /**
    * The last RECENT_IDS message ids, to drop a replayed duplicate: a ring, indexed by a Set where
    * the engine has one (a linear scan of 128 otherwise). Not an object keyed by id: V8 keeps
    * the ever-new keys of such lookups alive in its inline caches (the heap grew ~80 B a message).
    */
-  private _recent: string[] = [];
-  private _recentAt = 0;
-  private _recentSet: Set<string> | null = typeof Set === 'function' ? new Set() : null;
-  private _outbox: string[] = [];
-  private _posting: { abort(): void } | null = null;
-  private _timer: ReturnType<typeof setTimeout> | null = null;
-  private _pauseTimer: ReturnType<typeof setTimeout> | null = null;
-  private _lifecycle: (e: Event) => void;
-  private _features: FeatureHooks[] = [];
+  private declare _recent: string[];
+  private declare _recentAt: number;
+  private declare _recentSet: Set<string> | null;
+  private declare _outbox: string[];
+  private declare _posting: { abort(): void } | null;
+  private declare _timer: ReturnType<typeof setTimeout> | null;
+  private declare _pauseTimer: ReturnType<typeof setTimeout> | null;
+  private declare _lifecycle: (e: Event) => void;
+  private declare _features: FeatureHooks[];
 
   constructor(url: string, options: ClientSettings) {
     super();
     const o = options;
+    this.state = 'connecting';
+    this.transport = this.role = this._conn = this._session = this._posting = this._timer = this._pauseTimer = null;
+    // _attemptStart, _openedAt and _lastSeen are set before they are read.
+    this._index = this._roundStart = this._attemptId = 0;
+    this._failures = this._unstable = this._serverRetry = this._retryAt = this._recentAt = 0;
+    this._responded = this._opened = false;
+    this._attempts = [];
+    this._dyn = { headers: {}, query: {}, token: null };
+    this._recent = [];
+    this._recentSet = typeof Set === 'function' ? new Set() : null;
+    this._outbox = [];
+    this._features = [];
     this._s = settings(o);
     this._base = absoluteUrl(url);
     this.lastEventId = this._cursor = o.lastEventId == null ? null : String(o.lastEventId);
