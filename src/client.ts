@@ -196,6 +196,7 @@ export class Client extends Emitter<ClientEvents> {
   private declare _recentSet: Set<string> | null;
   private declare _outbox: string[];
   private declare _posting: { abort(): void } | null;
+  // Cleared without a null check: clearTimeout(null) is a no-op (timer handles are never 0).
   private declare _timer: ReturnType<typeof setTimeout> | null;
   private declare _pauseTimer: ReturnType<typeof setTimeout> | null;
   private declare _lifecycle: (e: Event) => void;
@@ -233,7 +234,7 @@ export class Client extends Emitter<ClientEvents> {
     this._lifecycle = (e) => this._onLifecycle(e.type);
     this._listen(true);
     // Start on a fresh task so listeners added right after connect() see every event.
-    if (!this._hook('start')) this._wait(0, () => this._attempt());
+    if (!this._hook('start')) this._schedule(0);
   }
 
   /** @internal Calls one hook of every feature; what one that took the event returned (truthy), else false. */
@@ -452,16 +453,15 @@ export class Client extends Emitter<ClientEvents> {
       if (!this._opened) return this._fail(pushlineError('protocol', 'message before open', name));
       if (this._hook('message', f.id)) return; // e.g. delivered by the connection this one replaced
       if (this._seen(f.id)) return; // a replayed duplicate
+      this._remember(f.id);
+      this._cursor = f.id;
       if (f.data.length > this._s.maxMessageSize) {
         // Skipped, not retried: a resume would bring the same message back forever.
-        this._cursor = f.id;
-        this._remember(f.id);
         this.emit('error', pushlineError('too-large', 'message ' + f.id + ' over maxMessageSize: skipped', name, { id: f.id }));
-        return;
+      } else {
+        this.lastEventId = f.id;
+        this.emit('message', { data: f.data, id: f.id, event: f.event });
       }
-      this._remember(f.id);
-      this._cursor = this.lastEventId = f.id;
-      this.emit('message', { data: f.data, id: f.id, event: f.event });
     }
   }
 
@@ -568,7 +568,7 @@ export class Client extends Emitter<ClientEvents> {
   _teardown(): void {
     this._attemptId++;
     this._hook('teardown');
-    if (this._timer !== null) clearTimeout(this._timer);
+    clearTimeout(this._timer!);
     this._timer = null;
     this._retryAt = 0;
     if (this._conn) this._conn.close();
@@ -590,7 +590,7 @@ export class Client extends Emitter<ClientEvents> {
   }
 
   private _wait(ms: number, fn: () => void): void {
-    if (this._timer !== null) clearTimeout(this._timer);
+    clearTimeout(this._timer!);
     this._timer = setTimeout(() => {
       this._timer = null;
       fn();
@@ -605,7 +605,7 @@ export class Client extends Emitter<ClientEvents> {
     // The first three are window's events, the others document's.
     const names = ['online', 'offline', 'pageshow', 'visibilitychange', 'resume', 'freeze'];
     for (let i = 0; i < names.length; i++) (i < 3 ? window : document)[method](names[i], this._lifecycle);
-    if (!on && this._pauseTimer !== null) clearTimeout(this._pauseTimer);
+    if (!on) clearTimeout(this._pauseTimer!);
   }
 
   /**
@@ -614,10 +614,11 @@ export class Client extends Emitter<ClientEvents> {
    */
   private _onLifecycle(type: string): void {
     if (this.state === 'closed') return;
-    const hidden = typeof document !== 'undefined' && document.visibilityState === 'hidden';
+    // Only page listeners call this, so there is a document (_listen added them to it).
+    const hidden = document.visibilityState === 'hidden';
     if (type === 'offline' || this._hook('lifecycle', type)) return;
     if (type === 'visibilitychange' && this._s.pauseAfter >= 0) {
-      if (this._pauseTimer !== null) clearTimeout(this._pauseTimer);
+      clearTimeout(this._pauseTimer!);
       this._pauseTimer = null;
       if (hidden) {
         this._pauseTimer = setTimeout(() => {
