@@ -61,8 +61,22 @@ interface Resolved {
 
 type Thenable<T> = { then(ok: (v: T) => void, fail: (e: unknown) => void): unknown };
 
-function pick<T>(value: T | undefined, fallback: T): T {
-  return value === undefined ? fallback : value;
+/** The options with a default (`pauseAfter` counts only with `whenHidden: 'pause'`). */
+const DEFAULTS = {
+  connectTimeout: 10000,
+  heartbeatTimeout: 45000,
+  delimiter: DEFAULT_DELIMITER,
+  maxMessageSize: 1048576,
+  sendQueueSize: 100,
+  pauseAfter: 30000,
+};
+
+/** The keys of `defaults`, each from `given` unless undefined there. */
+function withDefaults<T extends object>(given: { [K in keyof T]?: T[K] }, defaults: T): T {
+  const r = {} as T;
+  let k: keyof T;
+  for (k in defaults) r[k] = given[k] === undefined ? defaults[k] : given[k]!;
+  return r;
 }
 
 /**
@@ -114,33 +128,19 @@ const FEATURE_OPTIONS: Feature['option'][] = ['shared', 'upgrade', 'remember'];
 
 function settings(o: ClientSettings): Settings {
   const r = o.reconnect;
-  let backoff: Settings['backoff'] = null;
-  if (r !== false) {
-    const given: ReconnectOptions = r || {};
-    const b = {} as Required<ReconnectOptions>;
-    let k: keyof ReconnectOptions;
-    for (k in DEFAULT_BACKOFF) b[k] = pick(given[k], DEFAULT_BACKOFF[k]);
-    backoff = b;
-  }
   const transports = o.transports;
   if (!transports || !transports.length) throw new TypeError('Pushline: `transports` is empty');
-  const delimiter = pick(o.delimiter, DEFAULT_DELIMITER);
-  if (!delimiter) throw new TypeError('Pushline: `delimiter` is empty');
-  return {
-    transports,
-    endpoints: o.endpoints || {},
-    connectTimeout: pick(o.connectTimeout, 10000),
-    heartbeatTimeout: pick(o.heartbeatTimeout, 45000),
-    backoff,
-    withCredentials: !!o.withCredentials,
-    headers: o.headers || {},
-    query: o.query || {},
-    token: o.token || null,
-    delimiter,
-    maxMessageSize: pick(o.maxMessageSize, 1048576),
-    sendQueueSize: pick(o.sendQueueSize, 100),
-    pauseAfter: o.whenHidden === 'pause' ? pick(o.pauseAfter, 30000) : -1,
-  };
+  const s = withDefaults(o, DEFAULTS) as Settings;
+  if (!s.delimiter) throw new TypeError('Pushline: `delimiter` is empty');
+  s.transports = transports;
+  s.endpoints = o.endpoints || {};
+  s.backoff = r === false ? null : withDefaults(r || {}, DEFAULT_BACKOFF);
+  s.withCredentials = !!o.withCredentials;
+  s.headers = o.headers || {};
+  s.query = o.query || {};
+  s.token = o.token || null;
+  if (o.whenHidden !== 'pause') s.pauseAfter = -1;
+  return s;
 }
 
 export class Client extends Emitter<ClientEvents> {
