@@ -300,9 +300,10 @@ export class Client extends Emitter<ClientEvents> {
     }
     if (s.backoff) {
       const t = now();
-      while (this._attempts.length && this._attempts[0] <= t - BUDGET_WINDOW) this._attempts.shift();
-      if (this._attempts.length >= s.backoff.budget) return this._schedule(this._attempts[0] + BUDGET_WINDOW - t);
-      this._attempts.push(t);
+      const a = this._attempts;
+      while (a.length && a[0] <= t - BUDGET_WINDOW) a.shift();
+      if (a.length >= s.backoff.budget) return this._schedule(a[0] + BUDGET_WINDOW - t);
+      a.push(t);
     }
     const factory = s.transports[this._index];
     const name = factory.name;
@@ -327,7 +328,6 @@ export class Client extends Emitter<ClientEvents> {
   /** Calls the options given as functions (token refresh etc.), waiting for promises. */
   private _resolveOptions(id: number, done: () => void): void {
     const s = this._s;
-    const keys: (keyof Resolved)[] = ['headers', 'query', 'token'];
     let pending = 1;
     const settle = () => {
       if (--pending === 0 && id === this._attemptId) done();
@@ -359,8 +359,8 @@ export class Client extends Emitter<ClientEvents> {
       }
       return true;
     };
-    for (let i = 0; i < keys.length; i++) if (!resolve(keys[i])) return;
-    settle();
+    // In order, and none after one that threw.
+    if (resolve('headers') && resolve('query') && resolve('token')) settle();
   }
 
   private _optionFailed(key: string, e: unknown): void {
@@ -513,8 +513,7 @@ export class Client extends Emitter<ClientEvents> {
     let moveOn = !told && (!wasOpen || reason === 'muted');
     if (wasOpen) {
       if (now() - this._openedAt >= STABLE_MS) {
-        this._failures = 0;
-        this._unstable = 0;
+        this._failures = this._unstable = 0;
       } else if (++this._unstable >= UNSTABLE_LIMIT) {
         moveOn = true;
       }
@@ -569,14 +568,11 @@ export class Client extends Emitter<ClientEvents> {
     this._attemptId++;
     this._hook('teardown');
     clearTimeout(this._timer!);
-    this._timer = null;
-    this._retryAt = 0;
     if (this._conn) this._conn.close();
-    this._conn = null;
     if (this._posting) this._posting.abort();
-    this._posting = null;
+    this._timer = this._conn = this._posting = this.transport = null;
+    this._retryAt = 0;
     this._opened = false;
-    this.transport = null;
   }
 
   private _stop(error: PushlineError | null): void {
@@ -605,7 +601,7 @@ export class Client extends Emitter<ClientEvents> {
     // The first three are window's events, the others document's.
     const names = ['online', 'offline', 'pageshow', 'visibilitychange', 'resume', 'freeze'];
     for (let i = 0; i < names.length; i++) (i < 3 ? window : document)[method](names[i], this._lifecycle);
-    if (!on) clearTimeout(this._pauseTimer!);
+    clearTimeout(this._pauseTimer!); // null when adding them
   }
 
   /**
