@@ -483,6 +483,12 @@ export class Client extends Emitter<ClientEvents> {
   /** Liveness by wall-clock time: a throttled or frozen timer cannot make a dead link look alive. */
   private _watchHeartbeat(): void {
     const limit = this._s.heartbeatTimeout;
+    if (!limit) {
+      // 0: no liveness check (a server that sends nothing between messages); the connect timer goes too.
+      clearTimeout(this._timer!);
+      this._timer = null;
+      return;
+    }
     const silent = now() - this._lastSeen;
     if (silent >= limit) {
       const name = this._s.transports[this._index].name;

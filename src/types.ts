@@ -133,7 +133,7 @@ export interface ClientOptions {
   lastEventId?: string | null;
   /** Ms an attempt may take to receive the server's open frame [10000]. */
   connectTimeout?: number;
-  /** Ms of silence after which an open connection counts as dead [45000]. */
+  /** Ms of silence after which an open connection counts as dead [45000]; 0 turns the check off. */
   heartbeatTimeout?: number;
   /** Reconnection policy, or `false` to never reconnect [on, with the defaults shown]. */
   reconnect?: ReconnectOptions | false;

@@ -128,8 +128,8 @@ function share(c: Client, o: ClientSettings): FeatureHooks | null {
       const heartbeat = c._s.heartbeatTimeout;
       timer = setInterval(() => {
         if (c.role === 'leader') bus.post({ t: 'ping' });
-        // A leader that stopped answering (a hung tab) loses its place.
-        else if (candidacy && Date.now() - leaderSeen > heartbeat) {
+        // A leader that stopped answering (a hung tab) loses its place (not with heartbeatTimeout 0).
+        else if (candidacy && heartbeat && Date.now() - leaderSeen > heartbeat) {
           leaderSeen = Date.now();
           candidacy.steal();
         }

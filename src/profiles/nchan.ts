@@ -68,8 +68,6 @@ export interface NchanOptions extends Omit<ClientOptions, 'transports' | 'endpoi
 }
 
 const ALL: TransportName[] = ['websocket', 'sse', 'streaming', 'longpoll'];
-/** The longest setTimeout delay: heartbeat checking off, unless the site configures keep-alives. */
-const NO_HEARTBEAT = 2147483647;
 
 function list(urls: NchanUrls): string[] {
   const given = typeof urls === 'string' ? [urls] : urls;
@@ -132,7 +130,8 @@ export function nchan(url: NchanUrls, options?: NchanOptions): ClientSettings {
   settings.endpoints = endpoints;
   // Each stays off unless its option (shared, upgrade, remember) is set.
   settings.features = [sharing, upgrading, remembering];
-  if (o.heartbeatTimeout === undefined) settings.heartbeatTimeout = NO_HEARTBEAT;
+  // nchan sends nothing between messages unless configured to: no liveness check by default.
+  if (o.heartbeatTimeout === undefined) settings.heartbeatTimeout = 0;
   return settings;
 }
 

@@ -83,6 +83,17 @@ describe('fallback', () => {
     expect((await next<OpenEvent>(client, 'open', 8000)).transport).to.equal('longpoll');
   });
 
+  it('heartbeatTimeout 0 turns the liveness check off: a silent open connection is kept', async () => {
+    client = connect(ORIGIN, { transports: ['streaming', 'longpoll'], heartbeatTimeout: 0, connectTimeout: 800 });
+    const events: string[] = [];
+    for (const name of ['fallback', 'reconnecting', 'error', 'close'] as const) client.on(name, () => events.push(name));
+    expect((await next<OpenEvent>(client, 'open')).transport).to.equal('streaming');
+    await block('streaming', 'buffer'); // silent from now on, pings included
+    await sleep(2000); // past connectTimeout too: its timer must not outlive the open
+    expect(events).to.deep.equal([]);
+    expect([client.state, client.transport]).to.deep.equal(['open', 'streaming']);
+  });
+
   it('reports every transport failed and retries when all are refused, then connects once one is lifted', async () => {
     for (const t of ALL) await block(t, 'refuse');
     client = connect(ORIGIN, { connectTimeout: 1500, reconnect: { initialDelay: 100, maxDelay: 200, jitter: 0 } });

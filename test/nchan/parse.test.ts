@@ -48,7 +48,7 @@ describe('nchan: wire formats', () => {
     const s = nchan(['http://a.test/sub/c', 'http://b.test/sub/c'], { publishUrl: 'http://a.test/pub/c', transports: ['sse', 'longpoll'], token: 't' });
     expect(s.transports.map((f) => f.name)).to.deep.equal(['sse', 'longpoll']);
     expect(s.endpoints).to.deep.equal({ sse: 'http://a.test/sub/c', longpoll: 'http://a.test/sub/c', send: 'http://a.test/pub/c' });
-    expect(s.heartbeatTimeout).to.equal(2147483647);
+    expect(s.heartbeatTimeout).to.equal(0); // off
     expect((s as unknown as Record<string, unknown>).token).to.equal('t');
     expect((s as unknown as Record<string, unknown>).publishUrl).to.equal(undefined);
     expect(nchan('http://a.test/s', { heartbeatTimeout: 5000 }).heartbeatTimeout).to.equal(5000);
