@@ -5,7 +5,7 @@
  * Transports only move frames.
  */
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from './backoff.js';
-import { Emitter } from './emitter.js';
+import { report } from './emitter.js';
 import { pushlineError } from './errors.js';
 import { request } from './io/xhr.js';
 import type { Frame } from './parse/frame.js';
@@ -143,7 +143,15 @@ function settings(o: ClientSettings): Settings {
   return s;
 }
 
-export class Client extends Emitter<ClientEvents> {
+type Listener<T> = (payload: T) => void;
+type Once<T> = Listener<T> & { fn?: Listener<T> };
+
+/**
+ * The client is its own event emitter (mitt/nanoevents size class): no base class, because the
+ * ES5 bundle would carry Babel's inheritance helpers for it. A listener that throws does not stop
+ * the others (see report()).
+ */
+export class Client {
   // Fields are `declare`d and set in the constructor, several per statement: Babel turns each
   // initialiser into an assignment of its own (and a bare field into `this.x = void 0`).
   /** The transport of the open connection, or null while not connected. */
@@ -201,10 +209,11 @@ export class Client extends Emitter<ClientEvents> {
   private declare _pauseTimer: ReturnType<typeof setTimeout> | null;
   private declare _lifecycle: (e: Event) => void;
   private declare _features: FeatureHooks[];
+  private declare _listeners: { [name: string]: Listener<unknown>[] | undefined };
 
   constructor(url: string, options: ClientSettings) {
-    super();
     const o = options;
+    this._listeners = {};
     this.state = 'connecting';
     this.transport = this.role = this._conn = this._session = this._posting = this._timer = this._pauseTimer = null;
     // _attemptStart, _openedAt and _lastSeen are set before they are read.
@@ -273,15 +282,37 @@ export class Client extends Emitter<ClientEvents> {
     this._stop(null);
   }
 
+  on<K extends keyof ClientEvents>(name: K, fn: Listener<ClientEvents[K]>): this {
+    (this._listeners[name] || (this._listeners[name] = [])).push(fn as Listener<unknown>);
+    return this;
+  }
+
+  off<K extends keyof ClientEvents>(name: K, fn: Listener<ClientEvents[K]>): this {
+    const list = this._listeners[name];
+    // Copy-on-write: an emit in progress keeps iterating the array it started with.
+    if (list) this._listeners[name] = list.filter((l) => l !== fn && (l as Once<unknown>).fn !== fn);
+    return this;
+  }
+
+  once<K extends keyof ClientEvents>(name: K, fn: Listener<ClientEvents[K]>): this {
+    const wrapper: Once<ClientEvents[K]> = (payload) => {
+      this.off(name, wrapper);
+      fn(payload);
+    };
+    wrapper.fn = fn;
+    return this.on(name, wrapper);
+  }
+
   /** Every event also goes to the features (a sharing leader hands it to the other tabs). */
-  protected override emit<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K]): void {
-    super.emit(name, payload);
+  protected emit<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K]): void {
+    this._emitLocal(name, payload);
     this._hook('emitted', name, payload);
   }
 
   /** @internal Hands an event to this tab's listeners only (a sharing follower relaying the leader). */
   _emitLocal<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K]): void {
-    super.emit(name, payload);
+    const list = this._listeners[name];
+    if (list) for (let i = 0; i < list.length; i++) report(list[i], payload);
   }
 
   // ---- connection attempts -------------------------------------------------------------

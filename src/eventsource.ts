@@ -52,10 +52,10 @@ export class PushlineEventSource {
   // they are set in the constructor, or start out undefined on purpose.
   declare readonly url: string;
   declare readonly withCredentials: boolean;
-  readyState: number = CONNECTING;
-  onopen: ((e: PolyfillEvent) => void) | null = null;
-  onmessage: ((e: PolyfillEvent) => void) | null = null;
-  onerror: ((e: PolyfillEvent) => void) | null = null;
+  declare readyState: number;
+  declare onopen: ((e: PolyfillEvent) => void) | null;
+  declare onmessage: ((e: PolyfillEvent) => void) | null;
+  declare onerror: ((e: PolyfillEvent) => void) | null;
 
   declare private _init: EventSourceInit;
   private _listeners: { [type: string]: Entry[] } = {};
@@ -65,6 +65,8 @@ export class PushlineEventSource {
   declare private _timer?: ReturnType<typeof setTimeout> | null;
 
   constructor(url: string, init?: EventSourceInit) {
+    this.readyState = CONNECTING;
+    this.onopen = this.onmessage = this.onerror = null;
     this._init = init || {};
     this.withCredentials = !!this._init.withCredentials;
     this.url = absoluteUrl(String(url)); // throws a SyntaxError, as the native constructor does
@@ -169,7 +171,7 @@ export class PushlineEventSource {
   private _alive(): void {
     const limit = this._init.heartbeatTimeout;
     if (!limit) return;
-    if (this._timer) clearTimeout(this._timer);
+    clearTimeout(this._timer!); // a no-op for undefined and null
     this._timer = setTimeout(() => this._end(CONNECTING), limit);
   }
 
@@ -178,7 +180,7 @@ export class PushlineEventSource {
    * `error`: CLOSED "fails the connection"; CONNECTING "reestablishes" it after the retry time.
    */
   private _end(state: number): void {
-    if (this._timer) clearTimeout(this._timer);
+    clearTimeout(this._timer!);
     this._timer = null;
     if (this._stream) this._stream.abort();
     this._stream = undefined;

@@ -1,13 +1,33 @@
 import { expect } from 'chai';
-import { Emitter } from '../../src/emitter.js';
+import { Client } from '../../src/client.js';
 import { backoffDelay, DEFAULT_BACKOFF } from '../../src/backoff.js';
 import { endpointUrl, withQuery } from '../../src/url.js';
 
-class Test extends Emitter<{ a: number; b: string }> {
-  fire<K extends 'a' | 'b'>(k: K, v: { a: number; b: string }[K]) {
-    this.emit(k, v);
+// The client is its own emitter. These tests drive it directly: a transport that never answers
+// keeps it quiet, and two of its event names stand in for any ('a' carries numbers, 'b' strings).
+const silent = { name: 'websocket' as const, supported: () => true, open: () => ({ send: () => false, close() {} }) };
+const clients: Client[] = [];
+class Test {
+  c = new Client('http://127.0.0.1:9/', { transports: [silent] });
+  constructor() {
+    clients.push(this.c);
+  }
+  on(k: 'a' | 'b', fn: (v: never) => unknown) {
+    this.c.on(k === 'a' ? 'gap' : 'fallback', fn as never);
+  }
+  off(k: 'a' | 'b', fn: (v: never) => unknown) {
+    this.c.off(k === 'a' ? 'gap' : 'fallback', fn as never);
+  }
+  once(k: 'a' | 'b', fn: (v: never) => unknown) {
+    this.c.once(k === 'a' ? 'gap' : 'fallback', fn as never);
+  }
+  fire(k: 'a' | 'b', v: number | string) {
+    this.c._emitLocal(k === 'a' ? 'gap' : 'fallback', v as never);
   }
 }
+afterEach(() => {
+  while (clients.length) clients.pop()!.close();
+});
 
 describe('emitter', () => {
   it('on / off / once', () => {
