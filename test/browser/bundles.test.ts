@@ -1,6 +1,7 @@
 /** The built artifacts: the ES5 script-tag bundle in a page without modern globals, and the ESM entry. */
 import { expect } from 'chai';
-import { ORIGIN, publishMany, receivedWhere, unblockAll, waitFor } from './helpers.js';
+import { ALL, ORIGIN, block, drop, publishMany, receivedWhere, unblockAll, waitFor } from './helpers.js';
+import type { FallbackEvent, OpenEvent } from '../../src/types.js';
 
 interface Report { source: string; type: string; payload: Record<string, unknown> }
 
@@ -120,5 +121,63 @@ describe('ESM entry (dist/pushline.mjs)', () => {
     await waitFor(() => got.length === 1, 'one message');
     expect(got).to.deep.equal(['esm']);
     client.close();
+  });
+
+  // The ESM build renames internal members (`_name` -> `_a`...) by one table for all its chunks
+  // (rollup.config.mjs): the policy, each transport and a feature in another chunk run on it here.
+  const esm = () => import(new URL('../../dist/pushline.mjs', import.meta.url).href) as Promise<typeof import('../../src/index.js')>;
+
+  for (const transport of ALL) {
+    it(`${transport}: delivers, resumes after a drop without loss or duplicates, and sends`, async () => {
+      const mod = await esm();
+      const client = mod.connect(ORIGIN, { transports: [transport] });
+      const got: string[] = [];
+      const opens: OpenEvent[] = [];
+      client.on('message', (m) => got.push(m.data));
+      client.on('open', (e) => opens.push(e));
+      try {
+        await waitFor(() => opens.length === 1, 'open');
+        await publishMany([{ data: 'a' }, { data: 'b' }]);
+        await waitFor(() => got.length === 2, 'two messages');
+        await drop();
+        await publishMany([{ data: 'c' }]); // while the connection is down, or as it comes back
+        await waitFor(() => got.length === 3, 'the third message');
+        expect(got).to.deep.equal(['a', 'b', 'c']);
+        // A long poll cut between requests may be retried without a new open; any reopening resumed.
+        expect(opens.map((e) => [e.transport, e.resumed])).to.deep.equal([[transport, false], ...opens.slice(1).map(() => [transport, true])]);
+        if (transport !== 'longpoll') expect(opens.length).to.equal(2);
+        const text = 'esm-send-' + transport + '-' + Math.random();
+        expect(client.send(text)).to.equal(true);
+        await receivedWhere((r) => r.data === text, 1);
+      } finally {
+        client.close();
+      }
+    });
+  }
+
+  it('a feature in the entry chunk works with the client in the shared chunk (remember)', async () => {
+    const mod = await esm();
+    const key = 'pushline:transport:' + ORIGIN;
+    localStorage.removeItem(key);
+    await block('websocket', 'refuse');
+    try {
+      const first = mod.connect(ORIGIN, { remember: true, transports: ['websocket', 'streaming'] });
+      const fallbacks: FallbackEvent[] = [];
+      first.on('fallback', (f) => fallbacks.push(f));
+      const opened = await new Promise<OpenEvent>((r) => first.once('open', r));
+      first.close();
+      expect([opened.transport, fallbacks.map((f) => f.transport)]).to.deep.equal(['streaming', ['websocket']]);
+      expect(localStorage.getItem(key)).to.contain('streaming');
+      // The next page load starts on the remembered transport: no refused WebSocket first.
+      const second = mod.connect(ORIGIN, { remember: true, transports: ['websocket', 'streaming'] });
+      const again: FallbackEvent[] = [];
+      second.on('fallback', (f) => again.push(f));
+      const reopened = await new Promise<OpenEvent>((r) => second.once('open', r));
+      second.close();
+      expect([reopened.transport, again.length]).to.deep.equal(['streaming', 0]);
+    } finally {
+      localStorage.removeItem(key);
+      await unblockAll();
+    }
   });
 });
