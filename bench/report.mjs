@@ -121,11 +121,12 @@ function standsOut(data) {
     const poly = s.rows.find((r) => r.name === 'PushlineEventSource');
     const esp = peers.find((r) => r.name.startsWith('event-source-polyfill'));
     if (poly && esp) out.push(`The EventSource polyfill alone is ${int(poly.gzip)} B gzip, ${fixed(esp.gzip / poly.gzip, 1)}× smaller than event-source-polyfill (${int(esp.gzip)} B).`);
-    const esm = s.rows.find((r) => r.name === 'dist/pushline.mjs, all exports');
-    if (esm) {
-      out.push(ours.min <= esm.min
-        ? `The ES5 script tag (${int(ours.min)} B) is smaller than the same exports bundled by esbuild as modern JS (${int(esm.min)} B): Babel's lowering costs less than terser's mangling of \`_private\` members saves (esbuild keeps those names, and so does any application bundling the ESM build).`
-        : `ES5 lowering costs ${int(ours.min - esm.min)} B minified: the ES5 script tag is ${int(ours.min)} B vs ${int(esm.min)} B for the same exports bundled as modern JS.`);
+    const same = s.rows.find((r) => r.name === 'createClient + all four + polyfill');
+    if (same) {
+      const multi = peers.filter((r) => !/^(event-source-polyfill|reconnecting-websocket)/.test(r.name));
+      const below = multi.filter((r) => r.gzip < same.gzip).map((r) => `${r.name} (${int(r.gzip)})`);
+      out.push(`Bundled the peers' way (esbuild, modern syntax), what the script tag carries — four transports, the policy and the polyfill — is ${int(same.gzip)} B gzip: ` +
+        (below.length ? `larger than ${below.join(', ')}.` : `smaller than every multi-transport peer (the nearest, ${multi.reduce((a, b) => (b.gzip < a.gzip ? b : a)).name}, is ${int(Math.min(...multi.map((r) => r.gzip)))} B).`));
     }
   }
   const p = data.parsers;

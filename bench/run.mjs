@@ -92,7 +92,7 @@ async function main() {
       const { runSize, sizeTable, modulesTable } = await import('./size.mjs');
       results.size = await runSize(snap);
       printTable(sizeTable(results.size), '1. Size (bytes)');
-      printTable(modulesTable(results.size), `Where the bytes of connect() go (esbuild on build/esm, ${results.size.modules.total} B minified)`);
+      printTable(modulesTable(results.size), `Where the bytes of pushline.min.js go (its entry src/browser.ts, esbuild on build/esm, ${results.size.modules.total} B minified)`);
       for (const n of results.size.notes) console.log('  note: ' + n);
     }
     if (only.includes('parsers')) {

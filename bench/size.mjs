@@ -87,7 +87,7 @@ export async function runSize(snap) {
     add('pushline', 'dist/pushline.full.min.js', 'the same + the optional features (cross-tab sharing, upgrade back to WebSocket, remembered transport)', readFileSync(join(snap.dist, 'pushline.full.min.js')));
   }
   add('pushline', 'dist/pushline.mjs, all exports', "esbuild `export * from 'pushline'`", await bundle(`export * from ${JSON.stringify(mjs)};`));
-  add('pushline', 'connect()', 'esbuild; connect() by transport name pulls in all four transports', await bundle(`export { connect } from ${JSON.stringify(mjs)};`));
+  add('pushline', 'connect()', 'esbuild; connect() takes transport names, so it carries all four transports and the optional features', await bundle(`export { connect } from ${JSON.stringify(mjs)};`));
   add('pushline', 'PushlineEventSource', 'esbuild; the EventSource polyfill alone', await bundle(`export { PushlineEventSource } from ${JSON.stringify(mjs)};`));
   const missing = ['createClient', ...TRANSPORTS].filter((n) => !exported.has(n));
   if (missing.length) {
@@ -100,6 +100,9 @@ export async function runSize(snap) {
     }
     add('pushline', 'createClient + all four', 'esbuild; every transport factory', await bundle(
       `import { createClient, ${TRANSPORTS.join(', ')} } from ${JSON.stringify(mjs)};\nexport default (u) => createClient(u, { transports: [${TRANSPORTS.join(', ')}] });`,
+    ));
+    add('pushline', 'createClient + all four + polyfill', "esbuild; what the core script tag carries, bundled the peers' way (modern syntax)", await bundle(
+      `import { createClient, ${TRANSPORTS.join(', ')} } from ${JSON.stringify(mjs)};\nexport { PushlineEventSource, polyfill } from ${JSON.stringify(mjs)};\nexport default (u) => createClient(u, { transports: [${TRANSPORTS.join(', ')}] });`,
     ));
   }
   // What the script tag pushline.min.js is made of (its entry, src/browser.ts).
