@@ -65,14 +65,16 @@ const mangleInternals = {
 
 // The script-tag bundle must parse in ES5 engines: Babel lowers the syntax. No polyfills are
 // injected (useBuiltIns off): the source avoids the runtime built-ins old engines lack.
-const es5 = babel({
+// Exported for bench/size.mjs, which builds the script tag without one part at a time.
+export const BABEL_OPTIONS = {
   babelHelpers: 'bundled',
   babelrc: false,
   configFile: false,
   presets: [['@babel/preset-env', { targets: 'ie 11', modules: false, loose: true, bugfixes: true, exclude: ['transform-typeof-symbol'] }]],
-});
-
-const minify = terser({ ecma: 5, safari10: true, compress: { hoist_funs: true, passes: 3, pure_getters: true, unsafe_comps: true, unsafe_math: true }, mangle: { properties: { regex: /^_/ } } });
+};
+export const TERSER_OPTIONS = { ecma: 5, safari10: true, compress: { hoist_funs: true, passes: 3, pure_getters: true, unsafe_comps: true, unsafe_math: true }, mangle: { properties: { regex: /^_/ } } };
+const es5 = babel(BABEL_OPTIONS);
+const minify = terser(TERSER_OPTIONS);
 
 export default [
   {

@@ -3,7 +3,7 @@
 // except the hand-written block between <!-- bench:notes:start --> and <!-- bench:notes:end -->.
 import { e2eTables, fallbackTable, memoryTable, CONNECT_TIMEOUT, CYCLES, BIG_N, CHROMIUM_ARGS } from './browser.mjs';
 import { INPUTS, parserTables } from './parsers.mjs';
-import { ESBUILD_OPTIONS, modulesTable, sizeTable } from './size.mjs';
+import { ESBUILD_OPTIONS, modulesTable, partsTable, sizeTable } from './size.mjs';
 import { fixed, int, markdownTable, median } from './lib.mjs';
 
 const pct = (x) => `${Math.round(x * 100)} %`;
@@ -22,7 +22,12 @@ ${markdownTable(sizeTable(d))}${notes}
 Where the bytes of the script tag \`pushline.min.js\` go (its entry, \`src/browser.ts\`): the same recipe on tsc's
 per-module output (\`build/esm\`), minified bytes per source module from esbuild's metafile (${int(d.modules.total)} B in all, wrapper included):
 
-${markdownTable(modulesTable(d))}`;
+${markdownTable(modulesTable(d))}${d.parts ? `
+
+What each part of \`pushline.min.js\` costs: the tag built again from its entry by the same rollup + Babel +
+terser recipe (\`rollup.config.mjs\`), with that part replaced by an empty module (no banner or source-map comment):
+
+${markdownTable(partsTable(d))}` : ''}`;
 }
 
 function parsersBody(d) {

@@ -89,10 +89,11 @@ async function main() {
   try {
     if (only.includes('size')) {
       log('size: bundling Pushline and the peers with esbuild');
-      const { runSize, sizeTable, modulesTable } = await import('./size.mjs');
+      const { runSize, sizeTable, modulesTable, partsTable } = await import('./size.mjs');
       results.size = await runSize(snap);
       printTable(sizeTable(results.size), '1. Size (bytes)');
       printTable(modulesTable(results.size), `Where the bytes of pushline.min.js go (its entry src/browser.ts, esbuild on build/esm, ${results.size.modules.total} B minified)`);
+      printTable(partsTable(results.size), 'What each part of pushline.min.js costs (built again without it: rollup + Babel + terser, no banner)');
       for (const n of results.size.notes) console.log('  note: ' + n);
     }
     if (only.includes('parsers')) {

@@ -73,6 +73,44 @@ async function breakdown(snap, entry) {
   return { total: out.bytes, rows };
 }
 
+/**
+ * What each part of the core script tag costs: the tag built again from its entry
+ * (build/esm/browser.js) by the rollup + Babel + terser recipe of rollup.config.mjs, with one part
+ * replaced by an empty module. Measured without banner and source-map comment.
+ */
+async function partsCost(snap) {
+  const { rollup } = await import('rollup');
+  const { babel } = await import('@rollup/plugin-babel');
+  const terser = (await import('@rollup/plugin-terser')).default;
+  const { BABEL_OPTIONS, TERSER_OPTIONS } = await import('../rollup.config.mjs');
+  const stub = (file, code) => ({ name: 'stub ' + file, load: (id) => (id.replace(/\\/g, '/').endsWith('/build/esm/' + file) ? code : null) });
+  const polyfill = stub('eventsource.js', 'export const PushlineEventSource = void 0;\nexport const polyfill = void 0;');
+  const declarative = stub('declare.js', 'export const declared = () => null;');
+  const variants = [
+    ['the core tag, as built here', []],
+    ['without the EventSource polyfill (and its SSE parser)', [polyfill]],
+    ['without the data-* set-up', [declarative]],
+    ['without both: the client core and four transports', [polyfill, declarative]],
+  ];
+  const rows = [];
+  for (const [name, stubs] of variants) {
+    const b = await rollup({ input: join(snap.esm, 'browser.js'), plugins: [...stubs, babel(BABEL_OPTIONS)], onwarn: () => {} });
+    const { output } = await b.generate({ format: 'iife', name: 'Pushline', plugins: [terser(TERSER_OPTIONS)] });
+    await b.close();
+    rows.push({ name, gzip: gzipSync(output[0].code, { level: 9 }).length });
+  }
+  return rows;
+}
+
+export function partsTable(res) {
+  const all = res.parts[0].gzip;
+  return table(
+    ['build', 'gzip -9', 'the part costs'],
+    res.parts.map((r, i) => [r.name, int(r.gzip), i ? int(all - r.gzip) : '']),
+    ['l', 'r', 'r'],
+  );
+}
+
 export async function runSize(snap) {
   const mjs = join(snap.dist, 'pushline.mjs').replace(/\\/g, '/');
   const exported = new Set(
@@ -115,7 +153,8 @@ export async function runSize(snap) {
       notes.push(`${p.name}: bundling failed: ${e.message.split('\n')[0]}`);
     }
   }
-  return { rows, notes, modules, esbuildVersion: esbuild.version };
+  const parts = await partsCost(snap);
+  return { rows, notes, modules, parts, esbuildVersion: esbuild.version };
 }
 
 export function modulesTable(res) {
