@@ -268,8 +268,10 @@ export class Client {
     const taken = this._hook('send', text);
     if (taken) return taken === true; // a sharing follower: handed to the leader, or its queue is full
     if (this._opened && !this._outbox.length && this._conn && this._conn.send(text)) return true;
-    if (this._outbox.length >= this._s.sendQueueSize) {
-      this.emit('error', pushlineError('queue-full', 'send queue full', this.transport));
+    // `endpoints.send: false`: what the open connection cannot carry has nowhere to go.
+    const none = this._opened && this._s.endpoints.send === false;
+    if (none || this._outbox.length >= this._s.sendQueueSize) {
+      this.emit('error', pushlineError(none ? 'send-failed' : 'queue-full', none ? 'no send endpoint' : 'send queue full', this.transport));
       return false;
     }
     this._outbox.push(text);
@@ -677,8 +679,9 @@ export class Client {
   private _flush(): void {
     if (!this._opened || this._posting || !this._conn) return;
     while (this._outbox.length && this._conn.send(this._outbox[0])) this._outbox.shift();
-    if (!this._outbox.length) return;
     const s = this._s;
+    // With `endpoints.send: false`, what was queued waits for a connection that can carry it.
+    if (!this._outbox.length || s.endpoints.send === false) return;
     const url = withQuery(endpointUrl(this._base, 'send', s.endpoints.send), { session: this._session });
     const headers = this._headers({ 'Content-Type': 'text/plain;charset=UTF-8' });
     const name = this.transport;

@@ -122,7 +122,10 @@ export interface ReconnectOptions {
 /** A value, or a function called at each (re)connection that returns it or a promise of it. */
 export type Dynamic<T> = T | (() => T | PromiseLike<T>);
 
-export type Endpoints = { [K in TransportName | 'send']?: string };
+export type Endpoints = { [K in TransportName]?: string } & {
+  /** Where send() POSTs, or `false` for a server that takes no messages over HTTP. */
+  send?: string | false;
+};
 
 export interface ClientOptions {
   /** Order of transports to try [`['websocket','sse','streaming','longpoll']`]. */

@@ -24,7 +24,7 @@ import { remembering } from '../features/remember.js';
 import { sharing } from '../features/sharing.js';
 import { upgrading } from '../features/upgrade.js';
 import type { TransportFactory } from '../transports/transport.js';
-import type { ClientOptions, TransportName } from '../types.js';
+import type { ClientOptions, Endpoints, TransportName } from '../types.js';
 import { absoluteUrl } from '../url.js';
 import { longpollConnect } from './nchan/longpoll.js';
 import { multipartConnect } from './nchan/multipart.js';
@@ -107,7 +107,7 @@ export function nchan(url: NchanUrls, options?: NchanOptions): ClientSettings {
     longpoll: () => typeof XMLHttpRequest !== 'undefined',
   };
   const transports: TransportFactory[] = [];
-  const endpoints: { [k: string]: string } = {};
+  const endpoints: Endpoints = {};
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
     if (!connectors[name]) throw new TypeError('Pushline: unknown transport "' + name + '"');
@@ -118,7 +118,8 @@ export function nchan(url: NchanUrls, options?: NchanOptions): ClientSettings {
     // that query and puts it on its own node URL.
     endpoints[name] = noQuery(nodes[0]);
   }
-  if (o.publishUrl) endpoints.send = absoluteUrl(o.publishUrl);
+  // Without a publisher there is nowhere to POST: send() says so at once instead of failing on a 404.
+  endpoints.send = o.publishUrl ? absoluteUrl(o.publishUrl) : false;
 
   const settings = {} as ClientSettings;
   const skip: { [k: string]: true } = {

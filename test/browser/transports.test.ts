@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { connect } from '../../src/index.js';
 import type { Client } from '../../src/index.js';
 import type { OpenEvent, PushlineError } from '../../src/types.js';
-import { ALL, ORIGIN, collect, next, publishMany, receivedWhere, unblockAll, waitFor, sleep } from './helpers.js';
+import { ALL, ORIGIN, collect, next, publishMany, received, receivedWhere, unblockAll, waitFor, sleep } from './helpers.js';
 
 describe('each transport alone', () => {
   let client: Client | null = null;
@@ -72,6 +72,38 @@ describe('each transport alone', () => {
     // Not open yet: the queue holds two, the third is refused.
     expect([client.send('a'), client.send('b'), client.send('c')]).to.deep.equal([true, true, false]);
     expect(errors).to.deep.equal(['queue-full']);
+  });
+
+  it('endpoints.send false: a send the open connection cannot carry is refused at once, and nothing is POSTed', async () => {
+    const tag = 'no-endpoint-' + Math.random().toString(36).slice(2);
+    client = connect(ORIGIN, { transports: ['sse'], endpoints: { send: false } });
+    const errors: PushlineError[] = [];
+    client.on('error', (e) => errors.push(e));
+    // Not open yet: queued, for a connection that can carry it (a WebSocket, after a fallback or
+    // an upgrade); SSE cannot, so it waits.
+    expect(client.send(tag + '-queued')).to.equal(true);
+    await next(client, 'open');
+    // Open on SSE: refused at once.
+    expect(client.send(tag + '-open')).to.equal(false);
+    expect(errors.map((e) => [e.code, e.message, e.transport])).to.deep.equal([['send-failed', 'Pushline sse: no send endpoint', 'sse']]);
+    // Another client's send does reach the server: had these been POSTed, they would have arrived before it.
+    const probe = connect(ORIGIN, { transports: ['longpoll'] });
+    try {
+      probe.send(tag + '-probe');
+      await receivedWhere((r) => r.data === tag + '-probe', 1);
+      expect((await received()).filter((r) => r.data.startsWith(tag)).map((r) => r.data)).to.deep.equal([tag + '-probe']);
+    } finally {
+      probe.close();
+    }
+  });
+
+  it('endpoints.send false does not stop a WebSocket from sending', async () => {
+    client = connect(ORIGIN, { transports: ['websocket'], endpoints: { send: false } });
+    const token = 'ws-without-endpoint-' + Math.random();
+    expect(client.send(token)).to.equal(true); // queued, then sent over the socket after open
+    await next(client, 'open');
+    const [hit] = await receivedWhere((r) => r.data === token, 1);
+    expect(hit.transport).to.equal('websocket');
   });
 
   for (const t of ALL) {

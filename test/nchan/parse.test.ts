@@ -52,6 +52,8 @@ describe('nchan: wire formats', () => {
     expect((s as unknown as Record<string, unknown>).token).to.equal('t');
     expect((s as unknown as Record<string, unknown>).publishUrl).to.equal(undefined);
     expect(nchan('http://a.test/s', { heartbeatTimeout: 5000 }).heartbeatTimeout).to.equal(5000);
+    // Without a publisher, send() has nowhere to POST, and the client is told so.
+    expect(nchan('http://a.test/s').endpoints!.send).to.equal(false);
     expect(() => nchan([])).to.throw(TypeError);
   });
 });
