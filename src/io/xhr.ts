@@ -4,8 +4,8 @@ export interface HttpResponse {
   /** 0 when the request failed before any response (network error, CORS, abort). */
   status: number;
   text: string;
-  contentType: string;
-  retryAfter: string | null;
+  /** A response header, or null (missing, or not exposed to a cross-origin page). */
+  header(name: string): string | null;
 }
 
 export interface HttpOptions {
@@ -27,8 +27,7 @@ export function request(opts: HttpOptions, done: (res: HttpResponse) => void): {
     done({
       status: xhr.status,
       text: xhr.status ? xhr.responseText : '',
-      contentType: header(xhr, 'Content-Type') || '',
-      retryAfter: header(xhr, 'Retry-After'),
+      header: (name) => header(xhr, name),
     });
   };
   xhr.send(opts.body === undefined ? null : opts.body);

@@ -26,7 +26,7 @@ export const longpoll: TransportFactory = {
         (res) => {
           pending = null;
           if (!live) return;
-          const error = responseError('longpoll', res.status, res.contentType, JSON_TYPE, res.retryAfter, answered);
+          const error = responseError('longpoll', res.status, res.header('Content-Type') || '', JSON_TYPE, res.header('Retry-After'), answered);
           if (error) {
             live = false;
             return events.end(error);

@@ -1,5 +1,5 @@
 import { pushlineError, responseError } from '../../errors.js';
-import { header } from '../../io/xhr.js';
+import { request } from '../../io/xhr.js';
 import { withQuery } from '../../url.js';
 import { copyHeaders, nodeUrl, type Connect } from './node.js';
 import { idFromHeaders, multipartBoundary } from './parse.js';
@@ -33,18 +33,15 @@ export function longpollConnect(options: LongPollOptions): Connect {
     const stamp = Date.now().toString(36);
     let live = true;
     let answered = false;
-    let xhr: XMLHttpRequest | null = null;
+    let pending: { abort(): void } | null = null;
     let settle: ReturnType<typeof setTimeout> | null = null;
     let held: ReturnType<typeof setTimeout> | null = null;
     let count = 0;
     const abort = () => {
       if (held !== null) clearTimeout(held);
       held = null;
-      if (xhr) {
-        xhr.onreadystatechange = null;
-        xhr.abort();
-        xhr = null;
-      }
+      if (pending) pending.abort();
+      pending = null;
     };
     const stop = () => {
       live = false;
@@ -53,29 +50,24 @@ export function longpollConnect(options: LongPollOptions): Connect {
       abort();
     };
     const poll = (last: string | null) => {
-      const x = new XMLHttpRequest();
-      xhr = x;
       // A fresh URL each time keeps the browser's HTTP cache out of it: a cached answer would be
       // revalidated with If-None-Match/If-Modified-Since, which nchan reads as a message id and
       // answers with a different message (or holds).
-      x.open('GET', withQuery(nodeUrl(url, '', last), { _: stamp + '.' + ++count }), true);
-      x.withCredentials = req.withCredentials;
-      const headers = copyHeaders(req.headers());
-      for (const name in headers) x.setRequestHeader(name, headers[name]);
-      x.onreadystatechange = () => {
-        if (x.readyState !== 4 || !live || xhr !== x) return;
-        xhr = null;
+      const pollUrl = withQuery(nodeUrl(url, '', last), { _: stamp + '.' + ++count });
+      const mine = request({ method: 'GET', url: pollUrl, headers: copyHeaders(req.headers()), withCredentials: req.withCredentials }, (res) => {
+        if (!live || pending !== mine) return;
+        pending = null;
         if (held !== null) clearTimeout(held);
         held = null;
-        const status = x.status;
+        const status = res.status;
         if (status === 304 || status === 408) {
           sink.open();
           sink.ping();
           if (live) poll(last);
           return;
         }
-        const contentType = header(x, 'Content-Type') || '';
-        const error = responseError('longpoll', status, contentType, ANY, header(x, 'Retry-After'), answered);
+        const contentType = res.header('Content-Type') || '';
+        const error = responseError('longpoll', status, contentType, ANY, res.header('Retry-After'), answered);
         if (error) {
           stop();
           return sink.end(error);
@@ -86,24 +78,23 @@ export function longpollConnect(options: LongPollOptions): Connect {
           stop();
           return sink.garbage('a multipart long-poll batch, whose messages have no ids (turn nchan_longpoll_multipart_response off)');
         }
-        const id = idFromHeaders(header(x, 'Last-Modified'), header(x, 'Etag'));
+        const id = idFromHeaders(res.header('Last-Modified'), res.header('Etag'));
         if (!id) {
           stop();
           return sink.garbage('a long-poll answer without Last-Modified/Etag (are Etag and Last-Modified exposed to CORS?)');
         }
-        const text = x.responseText;
-        if (text.length > req.maxMessageSize) {
+        if (res.text.length > req.maxMessageSize) {
           stop();
           return sink.end(pushlineError('too-large', 'a long-poll message exceeded maxMessageSize', 'longpoll'));
         }
-        sink.message(id, text);
+        sink.message(id, res.text);
         if (live) poll(id);
-      };
-      x.send(null);
+      });
+      pending = mine;
       if (options.hold > 0) {
         held = setTimeout(() => {
           held = null;
-          if (!live || xhr !== x) return;
+          if (!live || pending !== mine) return;
           // Held all this time without an error: alive. Ask again with the same cursor (nchan
           // answers it again if a message was on its way when this request was dropped).
           abort();
