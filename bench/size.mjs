@@ -83,7 +83,16 @@ async function partsCost(snap) {
   const { babel } = await import('@rollup/plugin-babel');
   const terser = (await import('@rollup/plugin-terser')).default;
   const { BABEL_OPTIONS, TERSER_OPTIONS } = await import('../rollup.config.mjs');
-  const stub = (file, code) => ({ name: 'stub ' + file, load: (id) => (id.replace(/\\/g, '/').endsWith('/build/esm/' + file) ? code : null) });
+  const used = new Set();
+  const stub = (file, code) => ({
+    name: 'stub ' + file,
+    file,
+    load(id) {
+      if (!id.replace(/\\/g, '/').endsWith('/build/esm/' + file)) return null;
+      used.add(file);
+      return code;
+    },
+  });
   const polyfill = stub('eventsource.js', 'export const PushlineEventSource = void 0;\nexport const polyfill = void 0;');
   const declarative = stub('declare.js', 'export const declared = () => null;');
   const variants = [
@@ -94,7 +103,10 @@ async function partsCost(snap) {
   ];
   const rows = [];
   for (const [name, stubs] of variants) {
+    used.clear();
     const b = await rollup({ input: join(snap.esm, 'browser.js'), plugins: [...stubs, babel(BABEL_OPTIONS)], onwarn: () => {} });
+    // A renamed module would leave its stub unused and the part costing nothing: say so instead.
+    for (const p of stubs) if (!used.has(p.file)) throw new Error(`size: ${p.file} is no longer in the script tag; update partsCost()`);
     const { output } = await b.generate({ format: 'iife', name: 'Pushline', plugins: [terser(TERSER_OPTIONS)] });
     await b.close();
     rows.push({ name, gzip: gzipSync(output[0].code, { level: 9 }).length });
