@@ -5,6 +5,7 @@ import { babel } from '@rollup/plugin-babel';
 import { dts } from 'rollup-plugin-dts';
 import { transform } from 'esbuild';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const banner = `/*! pushline v${pkg.version} | MIT */`;
@@ -37,7 +38,7 @@ function internalNames() {
       else if (e.name.endsWith('.js')) for (const [name] of readFileSync(path, 'utf8').matchAll(/(?<![\w$])_[a-zA-Z][\w$]*/g)) count.set(name, (count.get(name) || 0) + 1);
     }
   };
-  walk('build/esm');
+  walk(fileURLToPath(new URL('./build/esm', import.meta.url)));
   const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
   const short = (i) => '_' + (i < letters.length ? '' : letters[Math.floor(i / letters.length) - 1]) + letters[i % letters.length];
   const names = [...count].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([name]) => name);

@@ -124,7 +124,8 @@ describe('ESM entry (dist/pushline.mjs)', () => {
   });
 
   // The ESM build renames internal members (`_name` -> `_a`...) by one table for all its chunks
-  // (rollup.config.mjs): the policy, each transport and a feature in another chunk run on it here.
+  // (rollup.config.mjs): the policy and the features (shared chunk) and each transport (entry
+  // chunk) run on the renamed build here.
   const esm = () => import(new URL('../../dist/pushline.mjs', import.meta.url).href) as Promise<typeof import('../../src/index.js')>;
 
   for (const transport of ALL) {
@@ -155,7 +156,7 @@ describe('ESM entry (dist/pushline.mjs)', () => {
     });
   }
 
-  it('a feature in the entry chunk works with the client in the shared chunk (remember)', async () => {
+  it('a feature that reaches into the client works on the renamed build (remember)', async () => {
     const mod = await esm();
     const key = 'pushline:transport:' + ORIGIN;
     localStorage.removeItem(key);
