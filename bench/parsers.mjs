@@ -4,11 +4,13 @@
 //
 // The parent starts one child process per input (`node --expose-gc --single-threaded
 // bench/parsers.mjs --child <input> --esm <build/esm>`), so each input gets a fresh heap and JIT.
-// In a child every parser runs 2 warm-up rounds, then 5 timed rounds; the parsers take turns in
-// each round (rotating order) after a forced GC. Time is the process's CPU time (user + system),
-// not wall time: the machine is shared, and --single-threaded keeps GC and compilation on the
-// measured thread. Figures are medians of the 5 rounds; the ratio is the median of the per-round
-// ratios (each round runs the parsers back to back, so they see the same machine load).
+// In a child every parser runs 2 warm-up rounds, then 7 timed rounds; the parsers take turns in
+// each round (rotating order), each timing one sample after a forced GC: the input parsed as many
+// times as makes the fastest warm-up reach 100 ms, the same count for every parser of the input.
+// Time is the process's CPU time (user + system) per parse, not wall time: the machine is shared,
+// and --single-threaded keeps GC and compilation on the measured thread. Figures are medians of
+// the 7 rounds; the ratio is the median of the per-round ratios (each round runs the parsers back
+// to back, so they see the same machine load).
 //
 //   node bench/parsers.mjs --candidate path/to/sse.js   (via run.mjs: --candidate)
 // adds a module exporting createSseParser to the comparison, to try a change before editing src/.
@@ -25,7 +27,12 @@ export const INPUTS = {
   d: { label: '(d) one 8 MiB message, 1 KiB chunks', events: 1, dataSize: 8 * 1024 * 1024, chunk: 1024 },
 };
 const WARMUP = 2;
-const ROUNDS = 5;
+const ROUNDS = 7;
+/**
+ * A timed sample repeats the run until it lasts about this long: one run of (a) or (b) takes
+ * ~15 ms, and single runs that short varied by ±20 % from round to round on this shared machine.
+ */
+const MIN_SAMPLE_MS = 100;
 const OURS = ['pushline sse', 'pushline delimited'];
 const THEIRS = 'eventsource-parser';
 
@@ -90,35 +97,32 @@ async function child(key, esmDir, profile, candidate) {
   };
   if (spec.dataSize > spec.chunk) {
     // What any parser must do at least when every message spans several chunks: find the line
-    // ends (one search for LF through every chunk; a conforming parser must look for CR too) and
-    // copy each byte of a message once into its string (a message inside one chunk could stay a
-    // slice of it). The pieces each message is made of are cut out beforehand, untimed.
-    const pieces = [];
-    let offset = 0;
-    for (let i = 0; i < spec.events; i++) {
-      const start = sse.indexOf('data: ', offset) + 6;
-      const end = sse.indexOf('\n', start);
-      const list = [];
-      for (let at = start; at < end; ) {
-        const c = Math.floor(at / spec.chunk);
-        const stop = Math.min(end, (c + 1) * spec.chunk);
-        list.push(sseChunks[c].slice(at - c * spec.chunk, stop - c * spec.chunk));
-        at = stop;
-      }
-      pieces.push(list);
-      offset = end;
-    }
-    runners['floor: find LFs, join each message once'] = {
+    // ends (one search for LF through every chunk; a conforming SSE parser must look for CR too)
+    // and copy each byte of a message once into its string, in one pass over the chunks while
+    // each is in cache. No field is parsed: a line starting with "d" (`data: …`) counts as an
+    // event and is read whole. (The first version cut the pieces out beforehand and joined them in
+    // a second pass; reading 64 MB twice made it slower than our delimiter parser, so no floor.)
+    runners['floor: find LFs, copy each message once'] = {
       bytes: Buffer.byteLength(sse),
       run() {
+        let pending = '';
         for (let c = 0; c < sseChunks.length; c++) {
           const chunk = sseChunks[c];
-          for (let lf = chunk.indexOf('\n'); lf >= 0; lf = chunk.indexOf('\n', lf + 1)) chars++;
-        }
-        for (let i = 0; i < pieces.length; i++) {
-          const s = pieces[i].join('');
-          count++;
-          chars += read(s);
+          let start = 0;
+          let lf = chunk.indexOf('\n');
+          if (lf < 0) {
+            pending += chunk;
+            continue;
+          }
+          for (; lf >= 0; start = lf + 1, lf = chunk.indexOf('\n', start)) {
+            const line = pending + chunk.slice(start, lf);
+            pending = '';
+            if (line.charCodeAt(0) === 100) {
+              count++;
+              chars += read(line);
+            }
+          }
+          if (start < chunk.length) pending = chunk.slice(start);
         }
       },
     };
@@ -134,17 +138,21 @@ async function child(key, esmDir, profile, candidate) {
     };
   }
   const names = Object.keys(runners);
-  const once = (name) => {
+  /** CPU ms per run, over `reps` runs back to back after a forced GC. */
+  const once = (name, reps = 1) => {
     globalThis.gc?.();
     count = chars = 0;
     const c0 = process.cpuUsage();
-    runners[name].run();
+    for (let i = 0; i < reps; i++) runners[name].run();
     const c = process.cpuUsage(c0);
-    if (count !== spec.events) throw new Error(`${name}: ${count} events, expected ${spec.events}`);
-    return (c.user + c.system) / 1000;
+    if (count !== spec.events * reps) throw new Error(`${name}: ${count} events, expected ${spec.events * reps}`);
+    return (c.user + c.system) / 1000 / reps;
   };
 
-  for (let i = 0; i < WARMUP; i++) for (const n of names) once(n);
+  let warm = Infinity;
+  for (let i = 0; i < WARMUP; i++) for (const n of names) warm = Math.min(warm, once(n));
+  // The same count for every parser of this input, from the fastest warm-up run.
+  const reps = Math.max(1, Math.ceil(MIN_SAMPLE_MS / warm));
 
   if (profile) {
     const inspector = await import('node:inspector');
@@ -168,7 +176,7 @@ async function child(key, esmDir, profile, candidate) {
   for (let r = 0; r < ROUNDS; r++) {
     for (let k = 0; k < names.length; k++) {
       const n = names[(r + k) % names.length];
-      times[n].push(once(n));
+      times[n].push(once(n, reps));
     }
   }
   const results = {};
@@ -184,7 +192,7 @@ async function child(key, esmDir, profile, candidate) {
       ratio: median(times[n].map((t, r) => times[THEIRS][r] / t)),
     };
   }
-  process.stdout.write(JSON.stringify({ key, results }));
+  process.stdout.write(JSON.stringify({ key, reps, results }));
 }
 
 /** Self time per function, and per source line of the parsers, from a V8 CPU profile. */

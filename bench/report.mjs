@@ -30,15 +30,22 @@ terser recipe (\`rollup.config.mjs\`), with that part replaced by an empty modul
 ${markdownTable(partsTable(d))}` : ''}`;
 }
 
+/** How many parses each input's samples took, e.g. "a 6, b 7, c 2, d 4". */
+function repsText(d) {
+  return Object.entries(d).filter(([, r]) => r.reps).map(([k, r]) => `${k} ${r.reps}`).join(', ') || 'not recorded';
+}
+
 function parsersBody(d) {
   const t = parserTables(d);
   return `Node ${process.version}. Identical inputs for our SSE parser (\`build/esm/parse/sse.js\`, \`createSseParser({event}).push(text)\`)
 and eventsource-parser 3.1.1 (\`createParser({onEvent}).feed(text)\`): each event is \`id: N\\ndata: <JSON message frame>\\n\\n\`, as the
 reference server writes it. Our delimiter parser (\`build/esm/parse/delimited.js\`, \`createDelimitedParser('\\n', Infinity, …)\`) gets
 the equivalent stream of the streaming transport: the same JSON frames, each followed by \`\\n\`. Inputs are cut into chunks
-beforehand (flat strings, as a TextDecoder returns them). One child process per input; in it, 2 warm-up rounds, then 5 rounds
-in which the parsers take turns (rotating order) after a forced GC. Time is the process's CPU time with \`--single-threaded\`
-(GC and compilation run on the measured thread), because the machine is shared; figures are medians of the 5 rounds, and
+beforehand (flat strings, as a TextDecoder returns them). One child process per input; in it, 2 warm-up rounds, then 7 rounds
+in which the parsers take turns (rotating order), each timing one sample after a forced GC: the input parsed back to back as
+many times as makes the fastest warm-up last 100 ms (${repsText(d)}), the same count for every parser of the input, since
+single runs of ~15 ms varied by ±20 % between rounds. Time is the process's CPU time per parse with \`--single-threaded\`
+(GC and compilation run on the measured thread), because the machine is shared; figures are medians of the 7 rounds, and
 the speed column is the median of the per-round ratios (eventsource-parser's time ÷ this parser's time), so both sides of a
 ratio ran back to back. MB/s counts input bytes (10⁶).
 
@@ -143,9 +150,9 @@ function standsOut(data) {
       `Delimiter parser: ${fmt('pushline delimited')}${miss('pushline delimited').length ? ` — below 1.5× on ${miss('pushline delimited').join(', ')}` : ''}.`);
     for (const [k, what] of [['b', '1k messages of 64 KiB'], ['d', 'one 8 MiB message']]) {
       const r = p[k]?.results;
-      const floor = r && r['floor: find LFs, join each message once'];
+      const floor = r && r['floor: find LFs, copy each message once'];
       if (floor) {
-        out.push(`(${k}) ${what}: merely finding the line ends and joining each message's pieces once takes ${fixed(floor.ms, 1)} ms (${fixed(floor.ratio, 2)}× eventsource-parser's ${fixed(r['eventsource-parser'].ms, 1)} ms); our SSE parser takes ${fixed(r['pushline sse'].ms, 1)} ms` +
+        out.push(`(${k}) ${what}: merely finding the line ends and copying each message once takes ${fixed(floor.ms, 1)} ms (${fixed(floor.ratio, 2)}× eventsource-parser's ${fixed(r['eventsource-parser'].ms, 1)} ms); our SSE parser takes ${fixed(r['pushline sse'].ms, 1)} ms` +
           (floor.ratio < 1.5 ? ': large messages are bound by building the strings, and no parser can be 1.5× faster there.' : '.'));
       }
     }
