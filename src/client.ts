@@ -3,275 +3,183 @@
  * policy in one place — fallback order, reconnection with backoff and a retry budget, liveness,
  * page lifecycle, resume from the last event id, duplicate suppression and the send queue.
  * Transports only move frames.
+ *
+ * The path of a message: a transport decodes a frame and calls `frame()` of its attempt's
+ * events (openAttempt), `_onFrame` applies the policy (open frame: state and cursor; message
+ * frame: skip what was delivered already, move the cursor), and `emit` hands it to the
+ * application's listeners.
  */
-import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from './backoff.js';
+import { backoffDelay, RetryBudget } from './backoff.js';
 import { report } from './emitter.js';
 import { pushlineError } from './errors.js';
-import { request } from './io/xhr.js';
-import type { Frame } from './parse/frame.js';
-import type { Transport, TransportFactory, TransportRequest } from './transports/transport.js';
-import type {
-  ClientEvents,
-  ClientOptions,
-  Dynamic,
-  Endpoints,
-  FailureClass,
-  PushlineError,
-  ReconnectOptions,
-  TransportName,
-} from './types.js';
-import { absoluteUrl, endpointUrl, withQuery } from './url.js';
+import type { ClientState, Feature, FeatureHooks, FeatureHost, PageEvent, SendOutcome, TabRole } from './features/host.js';
+import { request as httpRequest, type PendingRequest } from './io/xhr.js';
+import { resolveDynamic, resolveSettings, type ClientSettings, type DynamicValues, type Settings } from './options.js';
+import type { Frame, OpenFrame } from './parse/frame.js';
+import { RecentIds } from './recent-ids.js';
+import type { Query, Transport, TransportFactory, TransportRequest } from './transports/transport.js';
+import type { ClientEvents, FailureClass, PushlineError, TransportName } from './types.js';
+import { absoluteUrl, endpointUrl, SEND_PATH, withQuery } from './url.js';
 
-const DEFAULT_DELIMITER = '\n';
+export type { ClientState, TabRole };
+
 /** A connection open this long counts as stable: the backoff starts again from the beginning. */
 const STABLE_MS = 5000;
 /** Unstable connections in a row on one transport before moving down the order. */
 const UNSTABLE_LIMIT = 3;
-/** How many recent message ids are remembered to drop a replayed duplicate. */
-const RECENT_IDS = 128;
-const MAX_TIMER = 0x7fffffff;
-/** The retry budget's window. */
-const BUDGET_WINDOW = 60000;
-
-export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'paused' | 'closed';
-
-interface Settings {
-  transports: TransportFactory[];
-  endpoints: Endpoints;
-  connectTimeout: number;
-  heartbeatTimeout: number;
-  backoff: (Backoff & { budget: number }) | null;
-  withCredentials: boolean;
-  headers: Dynamic<Record<string, string>>;
-  query: Dynamic<Record<string, string>>;
-  token: Dynamic<string | null>;
-  delimiter: string;
-  maxMessageSize: number;
-  sendQueueSize: number;
-  /** Ms hidden before pausing, or -1 to keep the connection in hidden pages. */
-  pauseAfter: number;
-}
-
-/** What dynamic options resolved to for the current attempt. */
-interface Resolved {
-  headers: Record<string, string>;
-  query: Record<string, string>;
-  token: string | null;
-}
-
-type Thenable<T> = { then(ok: (v: T) => void, fail: (e: unknown) => void): unknown };
-
-/** The options with a default (`pauseAfter` counts only with `whenHidden: 'pause'`). */
-const DEFAULTS = {
-  connectTimeout: 10000,
-  heartbeatTimeout: 45000,
-  delimiter: DEFAULT_DELIMITER,
-  maxMessageSize: 1048576,
-  sendQueueSize: 100,
-  pauseAfter: 30000,
-};
-
-/** The keys of `defaults`, each from `given` unless undefined there. */
-function withDefaults<T extends object>(given: { [K in keyof T]?: T[K] }, defaults: T): T {
-  const r = {} as T;
-  let k: keyof T;
-  for (k in defaults) r[k] = given[k] === undefined ? defaults[k] : given[k]!;
-  return r;
-}
-
-/**
- * Options with the parts already chosen: transport factories instead of names, and the optional
- * features. `connect()` passes all four built-in transports and every feature; `createClient()`
- * takes only what it is given, so a bundler keeps only those.
- */
-export type ClientSettings = Omit<ClientOptions, 'transports'> & {
-  transports: TransportFactory[];
-  /** Optional features the options may turn on: `sharing`, `upgrading`, `remembering`. */
-  features?: Feature[];
-};
-
-/**
- * An optional part of the client (cross-tab sharing, upgrade back to WebSocket, remembered
- * transport), kept out of the core so that `createClient()` bundles carry only what they use.
- * The constructor calls its setup once, which returns its hooks, or null when its option is off.
- */
-export interface Feature {
-  /** The option that turns it on. */
-  readonly option: 'shared' | 'upgrade' | 'remember';
-  /** @internal */
-  setup(client: Client, options: ClientSettings): FeatureHooks | null;
-}
-
-/** @internal Where a feature joins the client's policy. Hooks returning true take the event. */
-export interface FeatureHooks {
-  /** The client is starting: true when the feature starts it itself (sharing elects first). */
-  start?(): boolean;
-  /** The application called send(): true when the feature took the message, 'full' when it refused it (reported). */
-  send?(text: string): boolean | 'full';
-  /** An event went to the application's listeners. */
-  emitted?(name: string, payload: unknown): void;
-  /** A connection opened on this transport (before `open` is emitted). */
-  opened?(name: TransportName): void;
-  /** A message frame with this id, before dedupe: true to drop it. */
-  message?(id: string): boolean;
-  /** An attempt failed after it had opened (true) or before (false). */
-  failed?(wasOpen: boolean): void;
-  /** The connection is being torn down. */
-  teardown?(): void;
-  /** A page lifecycle event: true when the feature handled it. */
-  lifecycle?(type: string): boolean;
-  /** The client stops for good. */
-  stop?(): void;
-}
-
+/** setTimeout fires at once for delays past 2^31-1 ms (~24.8 days): no delay may exceed it. */
+const MAX_TIMER_DELAY = 0x7fffffff;
 const FEATURE_OPTIONS: Feature['option'][] = ['shared', 'upgrade', 'remember'];
+/** Page events of `window`; the others of PAGE_EVENTS are the document's. */
+const WINDOW_EVENTS: PageEvent[] = ['online', 'offline', 'pageshow'];
+const DOCUMENT_EVENTS: PageEvent[] = ['visibilitychange', 'resume', 'freeze'];
 
-function settings(o: ClientSettings): Settings {
-  const r = o.reconnect;
-  const transports = o.transports;
-  if (!transports || !transports.length) throw new TypeError('Pushline: `transports` is empty');
-  const s = withDefaults(o, DEFAULTS) as Settings;
-  if (!s.delimiter) throw new TypeError('Pushline: `delimiter` is empty');
-  s.transports = transports;
-  s.endpoints = o.endpoints || {};
-  s.backoff = r === false ? null : withDefaults(r || {}, DEFAULT_BACKOFF);
-  s.withCredentials = !!o.withCredentials;
-  s.headers = o.headers || {};
-  s.query = o.query || {};
-  s.token = o.token || null;
-  if (o.whenHidden !== 'pause') s.pauseAfter = -1;
-  return s;
+type Timer = ReturnType<typeof setTimeout>;
+type Listener<T> = (payload: T) => void;
+/** A once() wrapper remembers the listener it wraps, so that off() finds it by that one. */
+type OnceListener<T> = Listener<T> & { listener?: Listener<T> };
+
+/** One connection attempt over one transport, from its start until it ends or is replaced. */
+interface Attempt {
+  /** Unique per client: callbacks of an attempt that is no longer current are ignored. */
+  readonly id: number;
+  /** Index in `settings.transports`. */
+  readonly index: number;
+  readonly factory: TransportFactory;
+  readonly startedAt: number;
+  /** The cursor the attempt asked to resume from (what a handover needs). */
+  readonly from: string | null;
+  connection: Transport | null;
+  /** The server answered (socket open, HTTP headers): silence after it means buffering. */
+  responded: boolean;
+  /** When the open frame arrived, or 0 before. */
+  openedAt: number;
+  /** The connect timeout of this attempt. */
+  timer: Timer | undefined;
 }
 
-type Listener<T> = (payload: T) => void;
-type Once<T> = Listener<T> & { fn?: Listener<T> };
+/** A probe opened beside the connection (FeatureHost.probe), and whom to tell how it ended. */
+interface Probe {
+  attempt: Attempt;
+  done: (handedOver: boolean) => void;
+}
 
 /**
- * The client is its own event emitter (mitt/nanoevents size class): no base class, because the
- * ES5 bundle would carry Babel's inheritance helpers for it. A listener that throws does not stop
- * the others (see report()).
+ * The client is its own event emitter (the mitt/nanoevents size class): no base class, because
+ * the ES5 bundle would carry Babel's inheritance helpers for it. A listener that throws does not
+ * stop the others (see report()).
  */
 export class Client {
-  // Fields are `declare`d and set in the constructor, several per statement: Babel turns each
-  // initialiser into an assignment of its own (and a bare field into `this.x = void 0`).
-  /** The transport of the open connection, or null while not connected. */
-  declare transport: TransportName | null;
-  /** Id of the last message delivered to the application. */
-  declare lastEventId: string | null;
-  declare state: ClientState;
-  /** With `shared: true`: whether this tab holds the connection or follows the one that does. */
-  declare role: 'leader' | 'follower' | null;
+  private _state: ClientState = 'connecting';
+  private _transport: TransportName | null = null;
+  private _lastEventId: string | null;
+  private _role: TabRole | null = null;
 
-  // Members marked @internal are for the features (src/features/) and left out of the typings.
-  /** @internal */
-  declare _s: Settings;
-  /** @internal */
-  declare _base: string;
-  /** @internal Index in `s.transports` of the transport being tried or used. */
-  declare _index: number;
-  /** @internal Where the current round of fallbacks started; the round is over when it comes back here. */
-  declare _roundStart: number;
-  /** @internal */
-  declare _conn: Transport | null;
-  /** @internal Incremented per attempt; callbacks of an older attempt are ignored. */
-  declare _attemptId: number;
-  private declare _attemptStart: number;
-  private declare _attempts: number[];
-  private declare _responded: boolean;
-  /** @internal */
-  declare _opened: boolean;
-  private declare _openedAt: number;
-  private declare _lastSeen: number;
+  private readonly _settings: Settings;
+  private readonly _baseUrl: string;
+  /** Index in the order of the transport being tried or used. */
+  private _transportIndex = 0;
+  /** Where the current round of fallbacks started; the round is over when it comes back here. */
+  private _roundStart = 0;
+  /** The attempt in progress or open, or null between attempts. */
+  private _attempt: Attempt | null = null;
+  private _probe: Probe | null = null;
+  private _attemptCount = 0;
+  private readonly _budget: RetryBudget | null;
   /** Failed attempts since the last stable connection: drives backoff and maxAttempts. */
-  private declare _failures: number;
+  private _failures = 0;
   /** Unstable connections in a row on the current transport. */
-  private declare _unstable: number;
-  /** A reconnection time the server asked for (open frame `retry`, like SSE's `retry:`). */
-  private declare _serverRetry: number;
-  /** Wall-clock time of a scheduled reconnection, 0 when none is scheduled. */
-  private declare _retryAt: number;
-  /** @internal Where to resume: the last delivered id, or the server's `last` id before any delivery. */
-  declare _cursor: string | null;
-  private declare _session: string | null;
-  private declare _dyn: Resolved;
-  /**
-   * The last RECENT_IDS message ids, to drop a replayed duplicate: a ring, indexed by a Set where
-   * the engine has one (a linear scan of 128 otherwise). Not an object keyed by id: V8 keeps
-   * the ever-new keys of such lookups alive in its inline caches (the heap grew ~80 B a message).
-   */
-  private declare _recent: string[];
-  private declare _recentAt: number;
-  private declare _recentSet: Set<string> | null;
-  private declare _outbox: string[];
-  private declare _posting: { abort(): void } | null;
-  // Cleared without a null check: clearTimeout(null) is a no-op (timer handles are never 0).
-  private declare _timer: ReturnType<typeof setTimeout> | null;
-  private declare _pauseTimer: ReturnType<typeof setTimeout> | null;
-  private declare _lifecycle: (e: Event) => void;
-  private declare _features: FeatureHooks[];
-  private declare _listeners: { [name: string]: Listener<unknown>[] | undefined };
+  private _unstableOpens = 0;
+  /** A reconnection delay the server asked for (open frame `retry`, like SSE's `retry:`). */
+  private _serverRetry = 0;
+  /** Wall-clock time of the scheduled reconnection, 0 when none is scheduled. */
+  private _retryAt = 0;
+  private _retryTimer: Timer | undefined;
+  private _heartbeatTimer: Timer | undefined;
+  private _pauseTimer: Timer | undefined;
+  /** Wall-clock time the open connection last delivered anything (a frame of any kind). */
+  private _lastHeard = 0;
+  /** Where to resume: the last delivered id, or the server's `last` id before any delivery. */
+  private _cursor: string | null;
+  /** The session of the open connection (from its open frame), for the POSTs of send(). */
+  private _session: string | null = null;
+  /** What the options given as functions returned for the current attempt. */
+  private _dynamic: DynamicValues = { headers: {}, query: {}, token: null };
+  private readonly _recentIds = new RecentIds();
+  /** After a handover: messages up to this id were delivered by the replaced connection. */
+  private _skipUntil: string | null = null;
+  /** Sends not yet handed to the server, oldest first. */
+  private _outbox: string[] = [];
+  private _posting: PendingRequest | null = null;
+  private readonly _features: FeatureHooks[] = [];
+  private readonly _onPageEvent: (event: Event) => void;
+  private _listeners: { [name: string]: Listener<unknown>[] | undefined } = {};
 
   constructor(url: string, options: ClientSettings) {
-    const o = options;
-    this._listeners = {};
-    this.state = 'connecting';
-    this.transport = this.role = this._conn = this._session = this._posting = this._timer = this._pauseTimer = null;
-    // _attemptStart, _openedAt and _lastSeen are set before they are read.
-    this._index = this._roundStart = this._attemptId = 0;
-    this._failures = this._unstable = this._serverRetry = this._retryAt = this._recentAt = 0;
-    this._responded = this._opened = false;
-    this._attempts = [];
-    this._dyn = { headers: {}, query: {}, token: null };
-    this._recent = [];
-    this._recentSet = typeof Set === 'function' ? new Set() : null;
-    this._outbox = [];
-    this._features = [];
-    this._s = settings(o);
-    this._base = absoluteUrl(url);
-    this.lastEventId = this._cursor = o.lastEventId == null ? null : String(o.lastEventId);
-    const features = o.features || [];
+    this._settings = resolveSettings(options);
+    this._baseUrl = absoluteUrl(url);
+    const lastEventId = options.lastEventId == null ? null : String(options.lastEventId);
+    this._lastEventId = this._cursor = lastEventId;
+    const reconnect = this._settings.reconnect;
+    this._budget = reconnect ? new RetryBudget(reconnect.budget) : null;
+
+    const features = options.features || [];
     const offered: { [option: string]: boolean } = {};
+    const host = this._featureHost();
     for (let i = 0; i < features.length; i++) {
-      const hooks = features[i].setup(this, o);
       offered[features[i].option] = true;
+      const hooks = features[i].setup(host, options);
       if (hooks) this._features.push(hooks);
     }
     for (let i = 0; i < FEATURE_OPTIONS.length; i++) {
-      const key = FEATURE_OPTIONS[i];
-      if (o[key] && !offered[key]) throw new TypeError('Pushline: `' + key + '` needs its feature (createClient `features`, or pushline.full.min.js)');
+      const option = FEATURE_OPTIONS[i];
+      if (options[option] && !offered[option]) {
+        throw new TypeError('Pushline: `' + option + '` needs its feature (createClient `features`, or pushline.full.min.js)');
+      }
     }
-    this._lifecycle = (e) => this._onLifecycle(e.type);
-    this._listen(true);
-    // Start on a fresh task so listeners added right after connect() see every event.
-    if (!this._hook('start')) this._schedule(0);
+    this._onPageEvent = (event) => this._pageEvent(event.type as PageEvent);
+    this._listenToPage(true);
+    // Start on a fresh task, so that listeners added right after connect() see every event.
+    if (!this._callFeatures('start')) this._scheduleAttempt(0);
   }
 
-  /** @internal Calls one hook of every feature; what one that took the event returned (truthy), else false. */
-  _hook(name: keyof FeatureHooks, a?: unknown, b?: unknown): unknown {
-    let taken: unknown = false;
-    for (let i = 0; i < this._features.length; i++) {
-      const h = this._features[i];
-      const fn = h[name] as ((a: unknown, b: unknown) => unknown) | undefined;
-      const r = fn && fn.call(h, a, b);
-      if (r) taken = r;
-    }
-    return taken;
+  /** The transport of the open connection, or null while not connected. */
+  get transport(): TransportName | null {
+    return this._transport;
+  }
+
+  /** Id of the last message delivered to the application. */
+  get lastEventId(): string | null {
+    return this._lastEventId;
+  }
+
+  get state(): ClientState {
+    return this._state;
+  }
+
+  /** With `shared: true`: whether this tab holds the connection or follows the one that does. */
+  get role(): TabRole | null {
+    return this._role;
   }
 
   /** Sends a message to the server: a WebSocket frame, or an HTTP POST on the other transports. */
   send(data: string): boolean {
-    if (this.state === 'closed') {
+    if (this._state === 'closed') {
       this.emit('error', pushlineError('send-failed', 'send() after close()', null));
       return false;
     }
     const text = String(data);
-    const taken = this._hook('send', text);
-    if (taken) return taken === true; // a sharing follower: handed to the leader, or its queue is full
-    if (this._opened && !this._outbox.length && this._conn && this._conn.send(text)) return true;
+    const outcome = this._sendThroughFeatures(text);
+    if (outcome !== 'not-taken') return outcome === 'taken'; // a sharing follower: handed to the leader, or refused
+    const connection = this._attempt && this._attempt.openedAt ? this._attempt.connection : null;
+    if (connection && !this._outbox.length && connection.send(text)) return true;
     // `endpoints.send: false`: what the open connection cannot carry has nowhere to go.
-    const none = this._opened && this._s.endpoints.send === false;
-    if (none || this._outbox.length >= this._s.sendQueueSize) {
-      this.emit('error', pushlineError(none ? 'send-failed' : 'queue-full', none ? 'no send endpoint' : 'send queue full', this.transport));
+    const nowhere = !!connection && this._settings.endpoints.send === false;
+    if (nowhere || this._outbox.length >= this._settings.sendQueueSize) {
+      const error = nowhere
+        ? pushlineError('send-failed', 'no send endpoint', this._transport)
+        : pushlineError('queue-full', 'send queue full', this._transport);
+      this.emit('error', error);
       return false;
     }
     this._outbox.push(text);
@@ -284,427 +192,544 @@ export class Client {
     this._stop(null);
   }
 
-  on<K extends keyof ClientEvents>(name: K, fn: Listener<ClientEvents[K]>): this {
-    (this._listeners[name] || (this._listeners[name] = [])).push(fn as Listener<unknown>);
+  on<K extends keyof ClientEvents>(name: K, listener: Listener<ClientEvents[K]>): this {
+    (this._listeners[name] || (this._listeners[name] = [])).push(listener as Listener<unknown>);
     return this;
   }
 
-  off<K extends keyof ClientEvents>(name: K, fn: Listener<ClientEvents[K]>): this {
+  off<K extends keyof ClientEvents>(name: K, listener: Listener<ClientEvents[K]>): this {
     const list = this._listeners[name];
-    // Copy-on-write: an emit in progress keeps iterating the array it started with.
-    if (list) this._listeners[name] = list.filter((l) => l !== fn && (l as Once<unknown>).fn !== fn);
+    // Copy on write: an emit in progress keeps iterating the array it started with.
+    if (list) {
+      this._listeners[name] = list.filter((each) => each !== listener && (each as OnceListener<unknown>).listener !== listener);
+    }
     return this;
   }
 
-  once<K extends keyof ClientEvents>(name: K, fn: Listener<ClientEvents[K]>): this {
-    const wrapper: Once<ClientEvents[K]> = (payload) => {
+  once<K extends keyof ClientEvents>(name: K, listener: Listener<ClientEvents[K]>): this {
+    const wrapper: OnceListener<ClientEvents[K]> = (payload) => {
       this.off(name, wrapper);
-      fn(payload);
+      listener(payload);
     };
-    wrapper.fn = fn;
+    wrapper.listener = listener;
     return this.on(name, wrapper);
   }
 
   /** Every event also goes to the features (a sharing leader hands it to the other tabs). */
   protected emit<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K]): void {
     this._emitLocal(name, payload);
-    this._hook('emitted', name, payload);
+    for (let i = 0; i < this._features.length; i++) {
+      const emitted = this._features[i].emitted;
+      if (emitted) emitted.call(this._features[i], name, payload);
+    }
   }
 
-  /** @internal Hands an event to this tab's listeners only (a sharing follower relaying the leader). */
+  /** @internal Hands an event to this tab's listeners only. */
   _emitLocal<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K]): void {
     const list = this._listeners[name];
     if (list) for (let i = 0; i < list.length; i++) report(list[i], payload);
   }
 
-  // ---- connection attempts -------------------------------------------------------------
+  // ---- features -------------------------------------------------------------------------------
 
-  /** @internal */
-  _attempt(): void {
+  /**
+   * Calls one hook of every feature that has it, with the hook's own arguments; true when one of
+   * them returned true (took the event).
+   */
+  private _callFeatures<K extends Exclude<keyof FeatureHooks, 'send' | 'emitted'>>(
+    hook: K,
+    ...args: Parameters<NonNullable<FeatureHooks[K]>>
+  ): boolean {
+    let taken = false;
+    for (let i = 0; i < this._features.length; i++) {
+      const fn = this._features[i][hook] as ((...a: typeof args) => boolean | void) | undefined;
+      if (fn && fn.apply(this._features[i], args)) taken = true;
+    }
+    return taken;
+  }
+
+  private _sendThroughFeatures(data: string): SendOutcome {
+    for (let i = 0; i < this._features.length; i++) {
+      const send = this._features[i].send;
+      const outcome = send ? send.call(this._features[i], data) : 'not-taken';
+      if (outcome !== 'not-taken') return outcome;
+    }
+    return 'not-taken';
+  }
+
+  /** The narrow view of the client that features get (features/host.ts). */
+  private _featureHost(): FeatureHost {
+    const client = this;
+    return {
+      baseUrl: this._baseUrl,
+      settings: this._settings,
+      state: () => client._state,
+      isOpen: () => !!(client._attempt && client._attempt.openedAt),
+      transportIndex: () => client._transportIndex,
+      transport: () => client._transport,
+      cursor: () => client._cursor,
+      startAt(index) {
+        client._transportIndex = client._roundStart = index;
+      },
+      connect: () => client._startAttempt(),
+      disconnect() {
+        client._teardown();
+        client._state = 'connecting';
+      },
+      setRole(role) {
+        client._role = role;
+      },
+      relay: (name, payload, leaderCursor) => client._relay(name, payload, leaderCursor),
+      emitLocal: (name, payload) => client._emitLocal(name, payload),
+      send: (data) => client.send(data),
+      probe: (index, done) => client._startProbe(index, done),
+    };
+  }
+
+  /** An event relayed from the leader tab (FeatureHost.relay). */
+  private _relay<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K], leaderCursor: string | null): void {
+    if (this._cursor === null) this._cursor = leaderCursor;
+    if (name === 'message') {
+      const id = (payload as ClientEvents['message']).id;
+      if (this._recentIds.has(id)) return;
+      this._recentIds.add(id);
+      this._cursor = this._lastEventId = id;
+    } else if (name === 'open') {
+      this._transport = (payload as ClientEvents['open']).transport;
+      this._state = 'open';
+    } else if (name === 'reconnecting') {
+      this._transport = null;
+      this._state = 'reconnecting';
+    }
+    this._emitLocal(name, payload);
+  }
+
+  // ---- connection attempts ----------------------------------------------------------------------
+
+  private _startAttempt(): void {
     this._retryAt = 0;
-    const s = this._s;
-    if (!s.transports.some((t) => t.supported())) {
+    const settings = this._settings;
+    if (!settings.transports.some((factory) => factory.supported())) {
       return this._stop(pushlineError('no-transport', 'no supported transport', null));
     }
     // Offline: do not spin; the `online` event starts the next attempt.
     if (typeof navigator !== 'undefined' && navigator.onLine === false) {
-      this.state = 'reconnecting';
+      this._state = 'reconnecting';
       return;
     }
-    if (s.backoff) {
-      const t = now();
-      const a = this._attempts;
-      while (a.length && a[0] <= t - BUDGET_WINDOW) a.shift();
-      if (a.length >= s.backoff.budget) return this._schedule(a[0] + BUDGET_WINDOW - t);
-      a.push(t);
+    const startedAt = now();
+    if (this._budget) {
+      const wait = this._budget.waitAt(startedAt);
+      if (wait) return this._scheduleAttempt(wait);
+      this._budget.spend(startedAt);
     }
-    const factory = s.transports[this._index];
-    const name = factory.name;
-    const id = ++this._attemptId;
-    this.state = this._failures ? 'reconnecting' : 'connecting';
+    const attempt = this._newAttempt(this._transportIndex);
+    this._attempt = attempt;
+    this._state = this._failures ? 'reconnecting' : 'connecting';
     this._session = null;
-    this._responded = this._opened = false;
-    this._attemptStart = now();
-    if (!factory.supported()) {
-      return this._fail(pushlineError('unsupported', 'unsupported here', name));
+    if (!attempt.factory.supported()) {
+      return this._fail(pushlineError('unsupported', 'unsupported here', attempt.factory.name));
     }
-    this._wait(s.connectTimeout, () =>
-      this._fail(
-        this._responded
-          ? pushlineError('buffered', 'answered, then nothing in ' + s.connectTimeout + ' ms', name)
-          : pushlineError('timeout', 'no answer in ' + s.connectTimeout + ' ms', name),
-      ),
-    );
-    this._resolveOptions(id, () => this._open(id, factory));
-  }
-
-  /** Calls the options given as functions (token refresh etc.), waiting for promises. */
-  private _resolveOptions(id: number, done: () => void): void {
-    const s = this._s;
-    let pending = 1;
-    const settle = () => {
-      if (--pending === 0 && id === this._attemptId) done();
-    };
-    const dyn = this._dyn as unknown as Record<string, unknown>;
-    const resolve = (key: keyof Resolved): boolean => {
-      let value: unknown = s[key];
-      if (typeof value === 'function') {
-        try {
-          value = (value as () => unknown)();
-        } catch (e) {
-          this._optionFailed(key, e);
-          return false;
-        }
-      }
-      if (value && typeof (value as Thenable<unknown>).then === 'function') {
-        pending++;
-        (value as Thenable<unknown>).then(
-          (v) => {
-            dyn[key] = v;
-            settle();
-          },
-          (e) => {
-            if (id === this._attemptId) this._optionFailed(key, e);
-          },
-        );
-      } else {
-        dyn[key] = value;
-      }
-      return true;
-    };
-    // In order, and none after one that threw.
-    if (resolve('headers') && resolve('query') && resolve('token')) settle();
-  }
-
-  private _optionFailed(key: string, e: unknown): void {
-    const error = pushlineError('options', key + ' option failed: ' + e, null);
-    this.emit('error', error);
-    this._fail(error);
-  }
-
-  /** @internal What a transport reads from the client: the URL, headers and cursor, live. */
-  _request(name: TransportName): TransportRequest {
-    const self = this;
-    const s = this._s;
-    return {
-      url: () => self._url(name),
-      headers: () => {
-        const h = self._headers({});
-        if (self._cursor !== null) h['Last-Event-ID'] = self._cursor;
-        return h;
+    attempt.timer = setTimeout(() => {
+      if (attempt === this._attempt) this._fail(connectTimeoutError(attempt, settings.connectTimeout));
+    }, settings.connectTimeout);
+    resolveDynamic(
+      settings,
+      (values) => {
+        if (attempt !== this._attempt) return;
+        this._dynamic = values;
+        this._openAttempt(attempt);
       },
-      cursor: () => self._cursor,
-      withCredentials: s.withCredentials,
-      delimiter: s.delimiter,
-      maxMessageSize: s.maxMessageSize,
+      (option, reason) => {
+        if (attempt !== this._attempt) return;
+        const error = pushlineError('options', option + ' option failed: ' + reason, null);
+        this.emit('error', error);
+        this._fail(error);
+      },
+    );
+  }
+
+  private _newAttempt(index: number): Attempt {
+    return {
+      id: ++this._attemptCount,
+      index,
+      factory: this._settings.transports[index],
+      startedAt: now(),
+      from: this._cursor,
+      connection: null,
+      responded: false,
+      openedAt: 0,
+      timer: undefined,
     };
   }
 
-  private _open(id: number, factory: TransportFactory): void {
-    const self = this;
-    const name = factory.name;
+  /** What the transport of an attempt reads from the client: URLs, headers and cursor, live. */
+  private _transportRequest(factory: TransportFactory): TransportRequest {
+    const client = this;
+    const settings = this._settings;
+    const override = settings.endpoints[factory.name];
+    const endpoint = endpointUrl(this._baseUrl, factory.path, typeof override === 'string' ? override : undefined);
+    return {
+      endpoint,
+      url(extra?: Query): string {
+        const query: Query = client._applicationQuery();
+        query.lastEventId = client._cursor;
+        for (const name in extra) query[name] = extra[name];
+        return withQuery(endpoint, query);
+      },
+      applicationQuery: () => client._applicationQuery(),
+      headers() {
+        const headers = client._headers({});
+        if (client._cursor !== null) headers['Last-Event-ID'] = client._cursor;
+        return headers;
+      },
+      token: () => client._dynamic.token || null,
+      cursor: () => client._cursor,
+      withCredentials: settings.withCredentials,
+      delimiter: settings.delimiter,
+      maxMessageSize: settings.maxMessageSize,
+    };
+  }
+
+  private _applicationQuery(): Query {
+    const query: Query = {};
+    copyInto(this._dynamic.query, query);
+    return query;
+  }
+
+  /** The `headers` option and the token as `Authorization`, added to `headers`. */
+  private _headers(headers: Record<string, string>): Record<string, string> {
+    copyInto(this._dynamic.headers, headers);
+    if (this._dynamic.token) headers.Authorization = 'Bearer ' + this._dynamic.token;
+    return headers;
+  }
+
+  /** Opens the attempt's transport; its events reach the client only while the attempt is current. */
+  private _openAttempt(attempt: Attempt): void {
+    const client = this;
+    const current = () => attempt === client._attempt || (client._probe !== null && attempt === client._probe.attempt);
     try {
-      this._conn = factory.open(this._request(name), {
-        responded: () => {
-          if (id === self._attemptId) self._responded = true;
+      attempt.connection = attempt.factory.open(this._transportRequest(attempt.factory), {
+        responded() {
+          if (current()) attempt.responded = true;
         },
-        frame: (f) => {
-          if (id === self._attemptId) self._onFrame(f, name);
+        frame(frame) {
+          if (!current()) return;
+          if (attempt === client._attempt) client._onFrame(attempt, frame);
+          else client._onProbeFrame(attempt, frame);
         },
-        end: (e) => {
-          if (id === self._attemptId) self._fail(e);
+        end(error) {
+          if (!current()) return;
+          if (attempt === client._attempt) client._fail(error);
+          else client._endProbe(false);
         },
       });
     } catch (e) {
       // Constructors throw for URLs the browser refuses (e.g. mixed content, a blocked port).
-      this._fail(pushlineError('refused', '' + e, name));
+      const error = pushlineError('refused', '' + e, attempt.factory.name);
+      if (attempt === this._attempt) this._fail(error);
+      else if (current()) this._endProbe(false);
     }
   }
 
-  /** The `headers` option and the token, added to `h`. */
-  private _headers(h: Record<string, string>): Record<string, string> {
-    copy(this._dyn.headers, h);
-    if (this._dyn.token) h.Authorization = 'Bearer ' + this._dyn.token;
-    return h;
-  }
-
-  private _url(name: TransportName): string {
-    const params: { [k: string]: string | null } = {};
-    copy(this._dyn.query, params);
-    params.lastEventId = this._cursor;
-    // WebSocket and EventSource cannot send headers: the token goes in the query there.
-    if ((name === 'websocket' || name === 'sse') && this._dyn.token) params.access_token = this._dyn.token;
-    if (name === 'longpoll') params.session = this._session;
-    if (name === 'streaming' && this._s.delimiter !== DEFAULT_DELIMITER) params.delimiter = this._s.delimiter;
-    return withQuery(endpointUrl(this._base, name, this._s.endpoints[name]), params);
-  }
-
-  /** @internal */
-  _onFrame(f: Frame | null, name: TransportName): void {
-    this._lastSeen = now();
-    if (!f) return this._fail(pushlineError('protocol', 'bad frame', name));
-    if (f.type === 'open') {
-      const asked = this._cursor;
-      this._session = f.session;
-      if (f.retry !== null) this._serverRetry = f.retry;
-      // Before any delivery, or after a gap, the server's newest id is where to resume.
-      if (f.gap || this._cursor === null) this._cursor = f.last;
-      if (!this._opened) {
-        this._opened = true;
-        this._openedAt = this._lastSeen;
-        this.state = 'open';
-        this.transport = name;
-        this._roundStart = this._index;
-        this._watchHeartbeat();
-        this._hook('opened', name);
-        this.emit('open', { transport: name, resumed: f.resumed });
-      }
-      // A listener may have closed the client: check before each further step.
-      if (f.gap && this._opened) this.emit('gap', { lastEventId: asked, transport: name });
-      this._flush();
-    } else if (f.type === 'message') {
-      if (!this._opened) return this._fail(pushlineError('protocol', 'message before open', name));
-      if (this._hook('message', f.id)) return; // e.g. delivered by the connection this one replaced
-      if (this._seen(f.id)) return; // a replayed duplicate
-      this._remember(f.id);
-      this._cursor = f.id;
-      if (f.data.length > this._s.maxMessageSize) {
-        // Skipped, not retried: a resume would bring the same message back forever.
-        this.emit('error', pushlineError('too-large', 'message ' + f.id + ' over maxMessageSize: skipped', name, { id: f.id }));
-      } else {
-        this.lastEventId = f.id;
-        this.emit('message', { data: f.data, id: f.id, event: f.event });
-      }
+  private _onFrame(attempt: Attempt, frame: Frame | null): void {
+    const name = attempt.factory.name;
+    this._lastHeard = now();
+    if (!frame) return this._fail(pushlineError('protocol', 'bad frame', name));
+    if (frame.type === 'open') return this._onOpenFrame(attempt, frame);
+    if (frame.type !== 'message') return; // ping, and control frames of later protocol versions
+    if (!attempt.openedAt) return this._fail(pushlineError('protocol', 'message before open', name));
+    const id = frame.id;
+    if (this._skipUntil !== null) {
+      // Delivered by the connection this one replaced (a handover).
+      if (id === this._skipUntil) this._skipUntil = null;
+      return;
     }
+    if (this._recentIds.has(id)) return; // a replayed duplicate
+    this._recentIds.add(id);
+    this._cursor = id;
+    if (frame.data.length > this._settings.maxMessageSize) {
+      // Skipped, not retried: a resume would bring the same message back forever.
+      this.emit('error', pushlineError('too-large', 'message ' + id + ' over maxMessageSize: skipped', name, { id }));
+      return;
+    }
+    this._lastEventId = id;
+    this.emit('message', { data: frame.data, id, event: frame.event });
   }
 
-  /** @internal */
-  _seen(id: string): boolean {
-    return this._recentSet ? this._recentSet.has(id) : this._recent.indexOf(id) >= 0;
-  }
-
-  /** @internal */
-  _remember(id: string): void {
-    const set = this._recentSet;
-    const old = this._recent[this._recentAt];
-    if (set && old !== undefined) set.delete(old);
-    this._recent[this._recentAt] = id;
-    this._recentAt = (this._recentAt + 1) % RECENT_IDS;
-    if (set) set.add(id);
+  private _onOpenFrame(attempt: Attempt, frame: OpenFrame): void {
+    const name = attempt.factory.name;
+    const asked = this._cursor;
+    this._session = frame.session;
+    if (frame.retry !== null) this._serverRetry = frame.retry;
+    // Before any delivery, or after a gap, the server's newest id is where to resume.
+    if (frame.gap || this._cursor === null) this._cursor = frame.last;
+    if (!attempt.openedAt) {
+      attempt.openedAt = this._lastHeard;
+      clearTimeout(attempt.timer);
+      this._state = 'open';
+      this._transport = name;
+      this._roundStart = this._transportIndex = attempt.index;
+      this._watchHeartbeat();
+      this._callFeatures('opened', name);
+      this.emit('open', { transport: name, resumed: frame.resumed });
+    }
+    // A listener may have closed the client: check before each further step.
+    if (frame.gap && attempt === this._attempt) this.emit('gap', { lastEventId: asked, transport: name });
+    if (attempt === this._attempt) this._flush();
   }
 
   /** Liveness by wall-clock time: a throttled or frozen timer cannot make a dead link look alive. */
   private _watchHeartbeat(): void {
-    const limit = this._s.heartbeatTimeout;
-    if (!limit) {
-      // 0: no liveness check (a server that sends nothing between messages); the connect timer goes too.
-      clearTimeout(this._timer!);
-      this._timer = null;
-      return;
-    }
-    const silent = now() - this._lastSeen;
-    if (silent >= limit) {
-      const name = this._s.transports[this._index].name;
-      return this._fail(pushlineError('muted', 'silent for ' + silent + ' ms', name));
-    }
-    this._wait(limit - silent, () => this._watchHeartbeat());
+    clearTimeout(this._heartbeatTimer);
+    const limit = this._settings.heartbeatTimeout;
+    const attempt = this._attempt;
+    if (!limit || !attempt) return; // 0: no liveness check (a server that sends nothing between messages)
+    const silent = now() - this._lastHeard;
+    if (silent >= limit) return this._fail(pushlineError('muted', 'silent for ' + silent + ' ms', attempt.factory.name));
+    this._heartbeatTimer = setTimeout(() => this._watchHeartbeat(), limit - silent);
   }
 
-  // ---- the policy: fallback, backoff, give up ----------------------------------------------
+  // ---- probes and handover (FeatureHost.probe) ------------------------------------------------------
 
-  /** @internal */
-  _fail(error: PushlineError): void {
-    if (this.state === 'closed') return;
-    const s = this._s;
-    const name = s.transports[this._index].name;
-    const wasOpen = this._opened;
-    const elapsed = now() - this._attemptStart;
+  private _startProbe(index: number, done: (handedOver: boolean) => void): void {
+    const factory = this._settings.transports[index];
+    if (!this._attempt || !this._attempt.openedAt || this._probe || !factory || !factory.supported()) return done(false);
+    const attempt = this._newAttempt(index);
+    this._probe = { attempt, done };
+    attempt.timer = setTimeout(() => this._endProbe(false), this._settings.connectTimeout);
+    this._openAttempt(attempt);
+  }
+
+  private _onProbeFrame(attempt: Attempt, frame: Frame | null): void {
+    // The probe must open first and continue exactly after the cursor it was given.
+    if (!frame || frame.type !== 'open' || (!frame.resumed && attempt.from !== null)) return this._endProbe(false);
+    this._handOver(attempt, frame);
+  }
+
+  /**
+   * Makes the probe the connection: the old one is closed, and the messages it delivered after
+   * the probe's cursor, which the probe replays, are skipped on the probe.
+   */
+  private _handOver(attempt: Attempt, open: OpenFrame): void {
+    const probe = this._probe as Probe;
+    const delivered = this._cursor;
+    this._probe = null;
+    clearTimeout(attempt.timer);
     this._teardown();
-    if (fatal(error)) return this._stop(error);
+    this._lastHeard = now();
+    this._attempt = attempt;
+    this._skipUntil = delivered !== attempt.from ? delivered : null;
+    this._onOpenFrame(attempt, open);
+    probe.done(true);
+  }
+
+  /** Ends the probe without a handover (failed, or given up), and says so. */
+  private _endProbe(handedOver: boolean): void {
+    const probe = this._probe;
+    if (!probe) return;
+    this._probe = null;
+    clearTimeout(probe.attempt.timer);
+    if (probe.attempt.connection) probe.attempt.connection.close();
+    probe.done(handedOver);
+  }
+
+  // ---- the policy: fallback, backoff, give up --------------------------------------------------------
+
+  private _fail(error: PushlineError): void {
+    const attempt = this._attempt;
+    if (this._state === 'closed' || !attempt) return;
+    const settings = this._settings;
+    const name = attempt.factory.name;
+    const wasOpen = !!attempt.openedAt;
+    const elapsed = now() - attempt.startedAt;
+    this._teardown();
+    if (isFatal(error)) return this._stop(error);
     if (error.code === 'protocol' || error.code === 'too-large') this.emit('error', error);
     if (error.id) this._cursor = error.id; // an oversized message: resume after it
 
     const reason = error.code as FailureClass;
-    this._hook('failed', wasOpen);
+    this._callFeatures('failed', wasOpen);
     // The server asked to wait (429/503 + Retry-After), or an option callback failed: not the
     // transport's fault, so retry it after the delay instead of moving down the order.
-    const told = error.retryAfter !== undefined || error.status === 429 || error.status === 503 || error.code === 'options';
-    let moveOn = !told && (!wasOpen || reason === 'muted');
+    const toldToWait = error.retryAfter !== undefined || error.status === 429 || error.status === 503 || error.code === 'options';
+    let moveOn = !toldToWait && (!wasOpen || reason === 'muted');
     if (wasOpen) {
-      if (now() - this._openedAt >= STABLE_MS) {
-        this._failures = this._unstable = 0;
-      } else if (++this._unstable >= UNSTABLE_LIMIT) {
+      if (now() - attempt.openedAt >= STABLE_MS) {
+        this._failures = this._unstableOpens = 0;
+      } else if (++this._unstableOpens >= UNSTABLE_LIMIT) {
         moveOn = true;
       }
     }
-    const count = s.transports.length;
+    const count = settings.transports.length;
     if (moveOn && count > 1) {
-      this._unstable = 0;
-      this._index = (this._index + 1) % count;
-      const roundOver = this._index === this._roundStart;
+      this._unstableOpens = 0;
+      this._transportIndex = (this._transportIndex + 1) % count;
+      const roundOver = this._transportIndex === this._roundStart;
       this.emit('fallback', {
         attempt: this._failures + 1,
         transport: name,
         reason,
         elapsed,
-        next: roundOver ? null : s.transports[this._index].name,
+        next: roundOver ? null : settings.transports[this._transportIndex].name,
         error,
       });
       if (this._isClosed()) return; // a listener closed the client
       // Within a round the next transport is a different path: try it at once.
-      if (!roundOver && !wasOpen) return this._attempt();
-      if (wasOpen) this._roundStart = this._index;
+      if (!roundOver && !wasOpen) return this._startAttempt();
+      if (wasOpen) this._roundStart = this._transportIndex;
     }
     this._retry(error);
   }
 
   private _retry(error: PushlineError): void {
-    const b = this._s.backoff;
+    const reconnect = this._settings.reconnect;
     this._failures++;
-    if (!b) return this._stop(error);
-    if (this._failures > b.maxAttempts) {
-      return this._stop(pushlineError('exhausted', 'gave up after ' + b.maxAttempts + ' attempts', error.transport));
+    if (!reconnect) return this._stop(error);
+    if (this._failures > reconnect.maxAttempts) {
+      return this._stop(pushlineError('exhausted', 'gave up after ' + reconnect.maxAttempts + ' attempts', error.transport));
     }
-    // setTimeout overflows past 2^31-1 ms (~24.8 days) and would fire at once.
-    const delay = Math.min(MAX_TIMER, Math.max(backoffDelay(b, this._failures), error.retryAfter || 0, this._serverRetry));
-    this.state = 'reconnecting';
-    this.emit('reconnecting', { attempt: this._failures, delay, transport: this._s.transports[this._index].name, error });
-    if (!this._isClosed()) this._schedule(delay);
+    const delay = Math.min(MAX_TIMER_DELAY, Math.max(backoffDelay(reconnect, this._failures), error.retryAfter || 0, this._serverRetry));
+    this._state = 'reconnecting';
+    const transport = this._settings.transports[this._transportIndex].name;
+    this.emit('reconnecting', { attempt: this._failures, delay, transport, error });
+    if (!this._isClosed()) this._scheduleAttempt(delay);
   }
 
-  /** Re-reads the state after emitting: listeners may call close(), which TS cannot see. */
+  /** Re-reads the state after emitting: listeners may call close(), which TypeScript cannot see. */
   private _isClosed(): boolean {
-    return this.state === 'closed';
+    return this._state === 'closed';
   }
 
-  private _schedule(delay: number): void {
+  private _scheduleAttempt(delay: number): void {
+    clearTimeout(this._retryTimer);
     this._retryAt = now() + delay;
-    this._wait(delay, () => this._attempt());
+    this._retryTimer = setTimeout(() => {
+      this._retryTimer = undefined;
+      this._startAttempt();
+    }, delay);
   }
 
-  /** @internal */
-  _teardown(): void {
-    this._attemptId++;
-    this._hook('teardown');
-    clearTimeout(this._timer!);
-    if (this._conn) this._conn.close();
+  /** Ends the connection or attempt, a probe, the POST in flight and every timer but the pause timer. */
+  private _teardown(): void {
+    const attempt = this._attempt;
+    this._attempt = null;
+    this._callFeatures('teardown');
+    this._endProbe(false);
+    clearTimeout(this._retryTimer);
+    clearTimeout(this._heartbeatTimer);
+    this._retryTimer = this._heartbeatTimer = undefined;
+    if (attempt) {
+      clearTimeout(attempt.timer);
+      if (attempt.connection) attempt.connection.close();
+    }
     if (this._posting) this._posting.abort();
-    this._timer = this._conn = this._posting = this.transport = null;
+    this._posting = null;
+    this._transport = null;
+    this._skipUntil = null;
     this._retryAt = 0;
-    this._opened = false;
   }
 
   private _stop(error: PushlineError | null): void {
-    if (this.state === 'closed') return;
+    if (this._state === 'closed') return;
     this._teardown();
-    this._listen(false);
-    this._hook('stop');
-    this.state = 'closed';
+    this._listenToPage(false);
+    this._callFeatures('stop');
+    this._state = 'closed';
     if (error) this.emit('error', error);
     this.emit('close', { error });
   }
 
-  private _wait(ms: number, fn: () => void): void {
-    clearTimeout(this._timer!);
-    this._timer = setTimeout(() => {
-      this._timer = null;
-      fn();
-    }, ms);
-  }
+  // ---- page lifecycle -------------------------------------------------------------------------------
 
-  // ---- page lifecycle ---------------------------------------------------------------------
-
-  private _listen(on: boolean): void {
+  private _listenToPage(listen: boolean): void {
     if (typeof window === 'undefined' || !window.addEventListener) return;
-    const method = on ? 'addEventListener' : 'removeEventListener';
-    // The first three are window's events, the others document's.
-    const names = ['online', 'offline', 'pageshow', 'visibilitychange', 'resume', 'freeze'];
-    for (let i = 0; i < names.length; i++) (i < 3 ? window : document)[method](names[i], this._lifecycle);
-    clearTimeout(this._pauseTimer!); // null when adding them
+    const method = listen ? 'addEventListener' : 'removeEventListener';
+    for (let i = 0; i < WINDOW_EVENTS.length; i++) window[method](WINDOW_EVENTS[i], this._onPageEvent);
+    for (let i = 0; i < DOCUMENT_EVENTS.length; i++) document[method](DOCUMENT_EVENTS[i], this._onPageEvent);
+    clearTimeout(this._pauseTimer);
   }
 
   /**
-   * After bfcache restore, a freeze, a background tab's throttled timers or the network coming
+   * After a bfcache restore, a freeze, a background tab's throttled timers or the network coming
    * back, timers cannot be trusted: check the wall clock now instead.
    */
-  private _onLifecycle(type: string): void {
-    if (this.state === 'closed') return;
-    // Only page listeners call this, so there is a document (_listen added them to it).
+  private _pageEvent(type: PageEvent): void {
+    if (this._state === 'closed') return;
+    // Only page listeners call this, so there is a document (_listenToPage added them to it).
     const hidden = document.visibilityState === 'hidden';
-    if (type === 'offline' || this._hook('lifecycle', type)) return;
-    if (type === 'visibilitychange' && this._s.pauseAfter >= 0) {
-      clearTimeout(this._pauseTimer!);
-      this._pauseTimer = null;
+    if (type === 'offline' || this._callFeatures('lifecycle', type)) return;
+    const pauseAfter = this._settings.pauseAfter;
+    if (type === 'visibilitychange' && pauseAfter !== null) {
+      clearTimeout(this._pauseTimer);
+      this._pauseTimer = undefined;
       if (hidden) {
         this._pauseTimer = setTimeout(() => {
-          this._pauseTimer = null;
+          this._pauseTimer = undefined;
           this._teardown();
-          this.state = 'paused';
-        }, this._s.pauseAfter);
+          this._state = 'paused';
+        }, pauseAfter);
         return;
       }
     }
     if (hidden) return;
-    if (this.state === 'paused') return this._attempt();
-    if (this._opened) return this._watchHeartbeat();
+    if (this._state === 'paused') return this._startAttempt();
+    if (this._attempt && this._attempt.openedAt) return this._watchHeartbeat();
     // Waiting to reconnect: go now if the network is back or the wait is over by the clock.
-    if (this.state === 'reconnecting' && (type === 'online' || (this._retryAt && now() >= this._retryAt) || (!this._retryAt && !this._timer))) {
-      this._attempt();
-    }
+    const waitIsOver = this._retryAt ? now() >= this._retryAt : !this._retryTimer && !this._attempt;
+    if (this._state === 'reconnecting' && (type === 'online' || waitIsOver)) this._startAttempt();
   }
 
-  // ---- sending ------------------------------------------------------------------------------
+  // ---- sending ------------------------------------------------------------------------------------
 
   /** Drains the outbox in order: over the WebSocket, or one POST at a time. */
   private _flush(): void {
-    if (!this._opened || this._posting || !this._conn) return;
-    while (this._outbox.length && this._conn.send(this._outbox[0])) this._outbox.shift();
-    const s = this._s;
+    const attempt = this._attempt;
+    const connection = attempt && attempt.openedAt ? attempt.connection : null;
+    if (!connection || this._posting) return;
+    while (this._outbox.length && connection.send(this._outbox[0])) this._outbox.shift();
+    const settings = this._settings;
+    const endpoint = settings.endpoints.send;
     // With `endpoints.send: false`, what was queued waits for a connection that can carry it.
-    if (!this._outbox.length || s.endpoints.send === false) return;
-    const url = withQuery(endpointUrl(this._base, 'send', s.endpoints.send), { session: this._session });
+    if (!this._outbox.length || endpoint === false) return;
+    const url = withQuery(endpointUrl(this._baseUrl, SEND_PATH, endpoint), { session: this._session });
     const headers = this._headers({ 'Content-Type': 'text/plain;charset=UTF-8' });
-    const name = this.transport;
-    this._posting = request({ method: 'POST', url, headers, withCredentials: s.withCredentials, body: this._outbox[0] }, (res) => {
+    const transport = this._transport;
+    const body = this._outbox[0];
+    this._posting = httpRequest({ method: 'POST', url, headers, withCredentials: settings.withCredentials, body }, (response) => {
       this._posting = null;
-      if (res.status >= 200 && res.status < 300) {
+      if (response.status >= 200 && response.status < 300) {
         this._outbox.shift();
         return this._flush();
       }
       // Kept in the outbox: sent again after the next open.
-      this.emit('error', pushlineError('send-failed', 'send: HTTP ' + res.status, name, { status: res.status }));
+      this.emit('error', pushlineError('send-failed', 'send: HTTP ' + response.status, transport, { status: response.status }));
     });
   }
 }
 
-/** Answers that retrying cannot fix: the application must act. */
-function fatal(e: PushlineError): boolean {
-  const c = e.closeCode;
-  return e.status === 401 || e.status === 403 || e.code === 'closed-by-server' || c === 1008 || (c !== undefined && c >= 4000 && c < 5000);
+/** The connect timeout's error: `buffered` when the server answered and then sent nothing. */
+function connectTimeoutError(attempt: Attempt, timeout: number): PushlineError {
+  const name = attempt.factory.name;
+  return attempt.responded
+    ? pushlineError('buffered', 'answered, then nothing in ' + timeout + ' ms', name)
+    : pushlineError('timeout', 'no answer in ' + timeout + ' ms', name);
 }
 
-function copy(from: { [k: string]: string } | null | undefined, to: { [k: string]: string | null }): void {
-  for (const k in from) to[k] = from[k];
+/** WebSocket close codes 4000–4999 belong to the application: the client stops on them. */
+const APPLICATION_CLOSE_CODES = { first: 4000, last: 4999 };
+/** WebSocket close code 1008: policy violation. */
+const POLICY_VIOLATION = 1008;
+
+/** Answers that retrying cannot fix: the application must act. */
+function isFatal(error: PushlineError): boolean {
+  const code = error.closeCode;
+  const applicationCode = code !== undefined && code >= APPLICATION_CLOSE_CODES.first && code <= APPLICATION_CLOSE_CODES.last;
+  return error.status === 401 || error.status === 403 || error.code === 'closed-by-server' || code === POLICY_VIOLATION || applicationCode;
+}
+
+function copyInto(from: { [key: string]: string } | null | undefined, to: { [key: string]: string | null }): void {
+  for (const key in from) to[key] = from[key];
 }
 
 function now(): number {

@@ -1,31 +1,33 @@
 /** connect(): transport names to the built-in transports, and the features on offer. */
-import { Client, type ClientSettings, type Feature } from './client.js';
+import { Client } from './client.js';
+import type { Feature } from './features/host.js';
+import type { ClientSettings } from './options.js';
 import { longpoll } from './transports/longpoll.js';
 import { sse } from './transports/sse.js';
 import { streaming } from './transports/streaming.js';
 import type { TransportFactory } from './transports/transport.js';
 import { websocket } from './transports/websocket.js';
-import type { ClientOptions, TransportName } from './types.js';
+import type { BuiltInTransport, ClientOptions, TransportName } from './types.js';
 
-const BUILT_IN: { [K in TransportName]: TransportFactory } = { websocket, sse, streaming, longpoll };
+/** The registration of the built-in transports: a new one is its file plus a line here. */
+const BUILT_IN: { [K in BuiltInTransport]: TransportFactory } = { websocket, sse, streaming, longpoll };
 /**
  * The default fallback order. A literal, not Object.keys(BUILT_IN): a call at module level would
  * keep all four transports in every bundle of the package (bundlers cannot tell it is pure).
  */
-export const DEFAULT_TRANSPORTS: TransportName[] = ['websocket', 'sse', 'streaming', 'longpoll'];
+export const DEFAULT_TRANSPORTS: BuiltInTransport[] = ['websocket', 'sse', 'streaming', 'longpoll'];
+
+/** The built-in transports of these names, in this order; a TypeError for a name it does not know. */
+export function transportsNamed(names: TransportName[]): TransportFactory[] {
+  return names.map((name) => {
+    if (!Object.prototype.hasOwnProperty.call(BUILT_IN, name)) throw new TypeError('Pushline: unknown transport "' + name + '"');
+    return BUILT_IN[name as BuiltInTransport];
+  });
+}
 
 /** connect() with these optional features on offer: none from the script tag, all from index.ts. */
 export function connectWith(url: string, options: ClientOptions | undefined, features: Feature[]): Client {
-  const o = options || {};
-  const names = o.transports || DEFAULT_TRANSPORTS;
-  const transports = names.map((name) => {
-    const f = BUILT_IN[name];
-    if (!f) throw new TypeError('Pushline: unknown transport "' + name + '"');
-    return f;
-  });
-  const settings = {} as ClientSettings;
-  for (const k in o) (settings as unknown as Record<string, unknown>)[k] = (o as Record<string, unknown>)[k];
-  settings.transports = transports;
-  settings.features = features;
+  const given = options || {};
+  const settings: ClientSettings = { ...given, transports: transportsNamed(given.transports || DEFAULT_TRANSPORTS), features };
   return new Client(url, settings);
 }

@@ -3,12 +3,14 @@
  * the EventSource polyfill. The script-tag bundle (browser.ts) is built from this alone, so it
  * stays small; index.ts adds the features for ESM users and connect() there offers them all.
  */
-import { Client, type ClientSettings } from './client.js';
+import { Client } from './client.js';
 import { connectWith } from './connect.js';
+import type { ClientSettings } from './options.js';
 import type { ClientOptions } from './types.js';
 
 export { Client } from './client.js';
-export type { ClientSettings, ClientState, Feature } from './client.js';
+export type { ClientSettings } from './options.js';
+export type { ClientState, Feature, TabRole } from './features/host.js';
 export { websocket } from './transports/websocket.js';
 export { sse } from './transports/sse.js';
 export { streaming } from './transports/streaming.js';

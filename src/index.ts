@@ -2,7 +2,8 @@
  * Pushline: one real-time client over WebSocket, Server-Sent Events, streaming Comet or
  * long polling, with fallback, reconnection and last-event-ID resume.
  */
-import type { Client, Feature } from './client.js';
+import type { Client } from './client.js';
+import type { Feature } from './features/host.js';
 import { connectWith } from './connect.js';
 import { remembering } from './features/remember.js';
 import { sharing } from './features/sharing.js';

@@ -1,7 +1,13 @@
 /** Public types of the Pushline client. Kept in one file so the .d.ts reads top to bottom. */
 
-/** The four transports, in the default fallback order. */
-export type TransportName = 'websocket' | 'sse' | 'streaming' | 'longpoll';
+/** The four built-in transports, in the default fallback order. */
+export type BuiltInTransport = 'websocket' | 'sse' | 'streaming' | 'longpoll';
+
+/**
+ * A transport's name: one of the built-in four, or the name of a transport of one's own given
+ * to `createClient()` (`string & {}` keeps the built-in names offered by editors).
+ */
+export type TransportName = BuiltInTransport | (string & {});
 
 /** A message delivered to the application. */
 export interface PushlineMessage {
@@ -122,13 +128,20 @@ export interface ReconnectOptions {
 /** A value, or a function called at each (re)connection that returns it or a promise of it. */
 export type Dynamic<T> = T | (() => T | PromiseLike<T>);
 
-export type Endpoints = { [K in TransportName]?: string } & {
+/** Endpoint overrides: a URL per transport (by name), and where send() POSTs. */
+export interface Endpoints {
+  websocket?: string;
+  sse?: string;
+  streaming?: string;
+  longpoll?: string;
   /** Where send() POSTs, or `false` for a server that takes no messages over HTTP. */
   send?: string | false;
-};
+  /** A transport of one's own, by its name. */
+  [transport: string]: string | false | undefined;
+}
 
 export interface ClientOptions {
-  /** Order of transports to try [`['websocket','sse','streaming','longpoll']`]. */
+  /** Order of transports to try, by name [`['websocket','sse','streaming','longpoll']`]. */
   transports?: TransportName[];
   /** Per-transport endpoint URLs, overriding the ones derived from the base URL. */
   endpoints?: Endpoints;

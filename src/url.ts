@@ -1,13 +1,8 @@
-import type { TransportName } from './types.js';
+/** URLs: resolving the base URL, deriving endpoints from it, adding query parameters. */
+import type { Query } from './transports/transport.js';
 
-/** Path appended to the base URL for each endpoint (PROTOCOL.md, "Concepts"). */
-export const ENDPOINT_PATHS: { [K in TransportName | 'send']: string } = {
-  websocket: '/ws',
-  sse: '/sse',
-  streaming: '/stream',
-  longpoll: '/poll',
-  send: '/send',
-};
+/** Where send() POSTs, appended to the base URL (PROTOCOL.md, "Concepts"). */
+export const SEND_PATH = '/send';
 
 /** Absolute URL, relative to the page. Throws SyntaxError for a URL that cannot be parsed. */
 export function absoluteUrl(url: string): string {
@@ -17,9 +12,9 @@ export function absoluteUrl(url: string): string {
   } catch (e) {
     // Engines without a URL constructor (IE 11) resolve through an anchor element.
     if (typeof document !== 'undefined' && typeof URL !== 'function') {
-      const a = document.createElement('a');
-      a.href = url;
-      if (/^(https?|wss?):\/\//i.test(a.href)) return a.href;
+      const anchor = document.createElement('a');
+      anchor.href = url;
+      if (/^(https?|wss?):\/\//i.test(anchor.href)) return anchor.href;
     }
     const error = new Error('Pushline: invalid URL "' + url + '"');
     error.name = 'SyntaxError';
@@ -27,22 +22,28 @@ export function absoluteUrl(url: string): string {
   }
 }
 
-/** Endpoint of one transport: `{base path}{suffix}?{base query}`, with ws: for the WebSocket. */
-export function endpointUrl(base: string, name: TransportName | 'send', override?: string): string {
-  let url = override ? absoluteUrl(override) : '';
-  // The suffix replaces the path's trailing slashes; the query ($1) is kept, the hash dropped.
-  if (!url) url = base.split('#')[0].replace(/\/*(\?[\s\S]*)?$/, ENDPOINT_PATHS[name] + '$1');
-  if (name === 'websocket') return url.replace(/^http/i, 'ws');
+/**
+ * An endpoint: the override when there is one, else the base URL with `path` in place of the
+ * path's trailing slashes (the base's query is kept, its hash dropped). Always http(s): the
+ * WebSocket transport turns it into ws(s) itself.
+ */
+export function endpointUrl(base: string, path: string, override?: string): string {
+  const url = override ? absoluteUrl(override) : base.split('#')[0].replace(/\/*(\?[\s\S]*)?$/, path + '$1');
   return url.replace(/^ws/i, 'http');
 }
 
+/** The same URL with the ws: or wss: scheme. */
+export function webSocketUrl(url: string): string {
+  return url.replace(/^http/i, 'ws');
+}
+
 /** Appends query parameters; null values are left out. */
-export function withQuery(url: string, params: { [name: string]: string | null }): string {
+export function withQuery(url: string, params: Query): string {
   let out = url;
   for (const name in params) {
-    const v = params[name];
-    if (v === null) continue;
-    out += (out.indexOf('?') < 0 ? '?' : '&') + encodeURIComponent(name) + '=' + encodeURIComponent(v);
+    const value = params[name];
+    if (value === null) continue;
+    out += (out.indexOf('?') < 0 ? '?' : '&') + encodeURIComponent(name) + '=' + encodeURIComponent(value);
   }
   return out;
 }

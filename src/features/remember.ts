@@ -3,11 +3,20 @@
  * load starts there instead of waiting again for one that a proxy kills. localStorage may be
  * missing or throw (private modes, storage disabled): then nothing is remembered.
  */
-import type { Client, ClientSettings, Feature, FeatureHooks } from '../client.js';
+import type { ClientSettings } from '../options.js';
+import type { Feature, FeatureHooks, FeatureHost } from './host.js';
 import { store as storage } from '../io/tabs.js';
 
 const PREFIX = 'pushline:transport:';
+/** How long a remembered transport is kept with `remember: true`: a day. */
+const DEFAULT_TTL = 86400000;
 
+/** What is kept in localStorage under PREFIX + origin. */
+interface Saved {
+  transport: string;
+  /** Wall-clock time after which it is forgotten. */
+  until: number;
+}
 
 /** The remembered transport name for this origin, if it has not expired. */
 function recall(origin: string): string | null {
@@ -15,8 +24,8 @@ function recall(origin: string): string | null {
   try {
     const saved = s && s.getItem(PREFIX + origin);
     if (!saved) return null;
-    const v = JSON.parse(saved) as { t: string; until: number };
-    if (v && typeof v.t === 'string' && v.until > Date.now()) return v.t;
+    const value = JSON.parse(saved) as Partial<Saved> | null;
+    if (value && typeof value.transport === 'string' && typeof value.until === 'number' && value.until > Date.now()) return value.transport;
     forget(origin);
   } catch (e) {
     /* unreadable: treat as nothing remembered */
@@ -27,7 +36,8 @@ function recall(origin: string): string | null {
 function save(origin: string, transport: string, ttl: number): void {
   const s = storage();
   try {
-    if (s) s.setItem(PREFIX + origin, JSON.stringify({ t: transport, until: Date.now() + ttl }));
+    const value: Saved = { transport, until: Date.now() + ttl };
+    if (s) s.setItem(PREFIX + origin, JSON.stringify(value));
   } catch (e) {
     /* quota or disabled storage: not remembered */
   }
@@ -42,16 +52,16 @@ function forget(origin: string): void {
   }
 }
 
-function remember(c: Client, o: ClientSettings): FeatureHooks | null {
-  const ttl = o.remember === true ? 86400000 : o.remember || 0;
+function remember(host: FeatureHost, options: ClientSettings): FeatureHooks | null {
+  const ttl = options.remember === true ? DEFAULT_TTL : options.remember || 0;
   if (!ttl) return null;
-  const origin = c._base.split('/').slice(0, 3).join('/');
+  const origin = host.baseUrl.split('/').slice(0, 3).join('/');
   // Start where the last page load succeeded; fall back from there as usual.
   const known = recall(origin);
-  const t = c._s.transports;
-  for (let i = 0; i < t.length; i++) if (t[i].name === known) c._index = c._roundStart = i;
+  const transports = host.settings.transports;
+  for (let i = 0; i < transports.length; i++) if (transports[i].name === known) host.startAt(i);
   return {
-    opened: (name) => save(origin, name, ttl),
+    opened: (transport) => save(origin, transport, ttl),
     failed: (wasOpen) => {
       if (!wasOpen) forget(origin);
     },

@@ -4,152 +4,156 @@
  * followers' sends travel to the leader. The plumbing (election, bus) is in io/tabs.ts; this
  * file decides what travels and when a tab leads or follows.
  */
-import type { Client, ClientSettings, Feature, FeatureHooks } from '../client.js';
-import { canShare, elect, openBus, type Bus, type Candidacy } from '../io/tabs.js';
 import { pushlineError } from '../errors.js';
-import type { ClientEvents, PushlineError, TransportName } from '../types.js';
+import { canShare, elect, openBus, type Bus, type Candidacy } from '../io/tabs.js';
+import type { ClientSettings } from '../options.js';
+import type { ClientEvents, PushlineError } from '../types.js';
+import type { Feature, FeatureHooks, FeatureHost, TabRole } from './host.js';
 
-/**
- * What travels between tabs: an event name, its payload and the leader's cursor (on `open`, the
- * leader's tab id too); for sends, the data and its key.
- */
-interface Wire {
-  t: string;
-  p?: unknown;
-  c?: string | null;
-  l?: string;
-  d?: string;
-  k?: string;
+/** The shortest interval of the leader's pings (a quarter of heartbeatTimeout otherwise). */
+const MIN_PING_INTERVAL = 500;
+/** How many keys of followers' sends a leader remembers, to send each once. */
+const HANDLED_KEYS_KEPT = 128;
+
+/** What travels between the tabs of an origin. */
+type TabMessage =
+  /** A tab joined: the leader tells it the state (an `open` event). */
+  | { type: 'hello' }
+  /** The leader is alive (sent every ping interval). */
+  | { type: 'ping' }
+  /** An event of the leader's client, with the leader's cursor and the leader's tab id. */
+  | { type: 'event'; name: keyof ClientEvents; payload: unknown; cursor: string | null; leader: string }
+  /** A follower's send, for the leader to send; `key` identifies it across retries. */
+  | { type: 'send'; key: string; data: string }
+  /** The leader has taken the send with this key. */
+  | { type: 'ack'; key: string };
+
+/** A follower's send that the leader has not acknowledged yet. */
+interface UnackedSend {
+  key: string;
+  data: string;
 }
 
-function share(c: Client, o: ClientSettings): FeatureHooks | null {
-  if (!o.shared || !canShare()) return null;
-  const name = 'pushline:' + c._base;
+function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null {
+  if (!options.shared || !canShare()) return null;
+  const channelName = 'pushline:' + host.baseUrl;
+  const tabId = Math.random().toString(36).slice(2);
   let bus: Bus;
   let candidacy: Candidacy | null = null;
+  let role: TabRole = 'follower';
   /** When the leader was last heard from (a follower's view). */
-  let leaderSeen = 0;
-  let timer: ReturnType<typeof setInterval>;
+  let leaderHeardAt = 0;
+  let pingTimer: ReturnType<typeof setInterval> | undefined;
   /**
    * A follower's sends until the leader acknowledges them: posted again to each new leader
    * (there may have been none when they were posted), or put in this tab's own queue if it
    * becomes the leader. At least once: a leader that dies between sending and acknowledging
    * makes its successor send again.
    */
-  let unacked: { k: string; d: string }[] = [];
-  const me = Math.random().toString(36).slice(2);
-  let sent = 0;
+  let unacked: UnackedSend[] = [];
+  let sendCount = 0;
   /** The keys of the followers' sends this leader sent last. */
-  const handled: string[] = [];
+  const handledKeys: string[] = [];
   /** The tab id of the leader this follower last heard announce itself. */
-  let leaderId: string | undefined;
+  let knownLeader: string | null = null;
 
-  const stand = () => {
-    candidacy = elect(name, lead, follow);
-  };
+  const post = (message: TabMessage) => bus.post(message);
+
+  function becomeRole(next: TabRole): void {
+    role = next;
+    host.setRole(next);
+  }
+
+  function standForLeader(): void {
+    candidacy = elect(channelName, lead, follow);
+  }
 
   /** This tab won the election: connect, resuming from what it delivered as a follower. */
   function lead(): void {
-    if (c.state === 'closed') return;
-    c.role = 'leader';
+    if (host.state() === 'closed') return;
+    becomeRole('leader');
     const mine = unacked;
     unacked = [];
-    for (let i = 0; i < mine.length; i++) c.send(mine[i].d); // queued until the connection opens
-    c._attempt();
+    for (let i = 0; i < mine.length; i++) host.send(mine[i].data); // queued until the connection opens
+    host.connect();
   }
 
   function follow(): void {
-    c._teardown();
-    c.role = 'follower';
-    c.state = 'connecting';
-    leaderSeen = Date.now();
+    host.disconnect();
+    becomeRole('follower');
+    leaderHeardAt = Date.now();
   }
 
-  function receive(m: Wire): void {
-    if (c.state === 'closed' || !m) return;
-    const leader = c.role === 'leader';
-    if (m.t === 'hello') {
-      // A tab that just joined learns the state from the leader (not re-emitted here).
-      if (leader && c._opened) bus.post({ t: 'open', p: { transport: c.transport, resumed: true }, c: c._cursor, l: me });
-      return;
-    }
-    if (m.t === 'send') {
-      if (leader) {
-        // A follower posts a send again when a leader announces itself, which may be this one
-        // answering its hello before acking: the key says whether it was sent already.
-        if (handled.indexOf(m.k!) < 0) {
-          handled.push(m.k!);
-          if (handled.length > 128) handled.shift();
-          c.send(String(m.d));
-        }
-        bus.post({ t: 'ack', k: m.k });
+  function receive(message: TabMessage | null): void {
+    if (host.state() === 'closed' || !message) return;
+    if (message.type === 'hello') {
+      // A tab that just joined learns the state from the leader (not emitted again here).
+      const transport = host.transport();
+      if (role === 'leader' && host.isOpen() && transport) {
+        post({ type: 'event', name: 'open', payload: { transport, resumed: true }, cursor: host.cursor(), leader: tabId });
       }
       return;
     }
-    if (leader) return;
-    leaderSeen = Date.now();
-    if (m.t === 'ack') {
-      for (let i = 0; i < unacked.length; i++) if (unacked[i].k === m.k) unacked.splice(i, 1);
+    if (message.type === 'send') {
+      if (role !== 'leader') return;
+      // A follower posts a send again when a leader announces itself, which may be this one
+      // answering its hello before acknowledging: the key says whether it was sent already.
+      if (handledKeys.indexOf(message.key) < 0) {
+        handledKeys.push(message.key);
+        if (handledKeys.length > HANDLED_KEYS_KEPT) handledKeys.shift();
+        host.send(String(message.data));
+      }
+      post({ type: 'ack', key: message.key });
       return;
     }
-    // A new leader announced itself: post what may have been posted while no tab led. (Its ack of
-    // anything it did receive was posted before its open, so those are gone from the list.)
-    if (m.t === 'open' && m.l !== leaderId) {
-      leaderId = m.l;
-      for (let i = 0; i < unacked.length; i++) bus.post({ t: 'send', d: unacked[i].d, k: unacked[i].k });
+    if (role === 'leader') return;
+    leaderHeardAt = Date.now();
+    if (message.type === 'ack') {
+      unacked = unacked.filter((each) => each.key !== message.key);
+      return;
     }
-    if (m.t === 'ping') return;
-    const p = m.p as { [k: string]: unknown };
-    if (c._cursor === null && m.c !== undefined) c._cursor = m.c;
-    if (m.t === 'message') {
-      const id = p.id as string;
-      if (c._seen(id)) return;
-      c._remember(id);
-      c._cursor = c.lastEventId = id;
-    } else if (m.t === 'open') {
-      c.transport = p.transport as TransportName;
-      c.state = 'open';
-    } else if (m.t === 'reconnecting') {
-      c.transport = null;
-      c.state = 'reconnecting';
+    if (message.type === 'ping') return;
+    // A new leader announced itself: post what may have been posted while no tab led. (Its
+    // acknowledgements of what it did receive were posted before its open, so those are gone.)
+    if (message.name === 'open' && message.leader !== knownLeader) {
+      knownLeader = message.leader;
+      for (let i = 0; i < unacked.length; i++) post({ type: 'send', key: unacked[i].key, data: unacked[i].data });
     }
-    if (m.t === 'error') m.p = fromWire(p);
-    else if (p && p.error) p.error = fromWire(p.error as { [k: string]: unknown });
-    c._emitLocal(m.t as keyof ClientEvents, m.p as never);
+    host.relay(message.name, fromWire(message.payload) as never, message.cursor);
   }
 
   return {
     start() {
-      c.role = 'follower';
-      leaderSeen = Date.now();
-      bus = openBus(name, (m) => receive(m as Wire));
-      stand();
-      bus.post({ t: 'hello' });
-      const heartbeat = c._s.heartbeatTimeout;
-      timer = setInterval(() => {
-        if (c.role === 'leader') bus.post({ t: 'ping' });
+      becomeRole('follower');
+      leaderHeardAt = Date.now();
+      bus = openBus(channelName, (message) => receive(message as TabMessage | null));
+      standForLeader();
+      post({ type: 'hello' });
+      const heartbeat = host.settings.heartbeatTimeout;
+      pingTimer = setInterval(() => {
+        if (role === 'leader') post({ type: 'ping' });
         // A leader that stopped answering (a hung tab) loses its place (not with heartbeatTimeout 0).
-        else if (candidacy && heartbeat && Date.now() - leaderSeen > heartbeat) {
-          leaderSeen = Date.now();
+        else if (candidacy && heartbeat && Date.now() - leaderHeardAt > heartbeat) {
+          leaderHeardAt = Date.now();
           candidacy.steal();
         }
-      }, Math.max(500, heartbeat / 4));
+      }, Math.max(MIN_PING_INTERVAL, heartbeat / 4));
       return true;
     },
-    send(text) {
-      if (c.role !== 'follower') return false;
-      if (unacked.length >= c._s.sendQueueSize) {
-        c._emitLocal('error', pushlineError('queue-full', 'send queue full', null));
-        return 'full'; // taken, and refused: reported above; send() returns false
+    send(data) {
+      if (role !== 'follower') return 'not-taken';
+      if (unacked.length >= host.settings.sendQueueSize) {
+        host.emitLocal('error', pushlineError('queue-full', 'send queue full', null));
+        return 'refused';
       }
-      const u = { k: me + ':' + ++sent, d: text };
-      unacked.push(u);
-      bus.post({ t: 'send', d: u.d, k: u.k }); // the leader tab sends it
-      return true;
+      const send: UnackedSend = { key: tabId + ':' + ++sendCount, data };
+      unacked.push(send);
+      post({ type: 'send', key: send.key, data: send.data }); // the leader tab sends it
+      return 'taken';
     },
-    emitted(event, payload) {
+    emitted(name, payload) {
       // The leader hands every event (but its own close) to the other tabs.
-      if (c.role === 'leader' && event !== 'close') bus.post({ t: event, p: toWire(payload), c: c._cursor, l: me });
+      if (role === 'leader' && name !== 'close') post({ type: 'event', name, payload: toWire(payload), cursor: host.cursor(), leader: tabId });
     },
     lifecycle(type) {
       if (type === 'freeze') {
@@ -157,43 +161,61 @@ function share(c: Client, o: ClientSettings): FeatureHooks | null {
         // and come back on 'resume'. The bus stays open, so this tab still gets the messages.
         if (candidacy) candidacy.release();
         candidacy = null;
-        if (c.role === 'leader') follow();
+        if (role === 'leader') follow();
         return true;
       }
-      if (type === 'resume' && !candidacy) stand();
+      if (type === 'resume' && !candidacy) standForLeader();
       return false;
     },
     stop() {
       // The next tab in line takes over the connection.
-      clearInterval(timer);
+      clearInterval(pingTimer);
       if (candidacy) candidacy.release();
       bus.close();
     },
   };
 }
+
 /** Cross-tab sharing, for `createClient({ features })`: turned on by `shared: true`. */
 export const sharing: Feature = { option: 'shared', setup: share };
+
+type Fields = { [key: string]: unknown };
 
 /** Payloads as plain data: an error loses its prototype on the way, so its fields are copied. */
 function toWire(payload: unknown): unknown {
   if (payload instanceof Error) return plainError(payload);
-  const p = payload as { [k: string]: unknown } | null;
-  if (!p || !(p.error instanceof Error)) return payload;
-  const out: { [k: string]: unknown } = {};
-  for (const k in p) out[k] = p[k];
-  out.error = plainError(p.error);
+  const fields = payload as Fields | null;
+  if (!fields || !(fields.error instanceof Error)) return payload;
+  const out: Fields = {};
+  for (const key in fields) out[key] = fields[key];
+  out.error = plainError(fields.error);
   return out;
 }
 
 /** An error's own fields (code, transport, status...) plus its message, which is not enumerable. */
-function plainError(e: Error): { [k: string]: unknown } {
-  const out: { [k: string]: unknown } = { message: e.message };
-  for (const k in e) out[k] = (e as unknown as { [k: string]: unknown })[k];
+function plainError(error: Error): Fields {
+  const out: Fields = { message: error.message, isError: true };
+  for (const key in error) out[key] = (error as unknown as Fields)[key];
   return out;
 }
 
-function fromWire(w: { [k: string]: unknown }): PushlineError {
-  const e = new Error(w.message as string) as PushlineError;
-  for (const k in w) if (k !== 'message' && w[k] !== undefined) (e as unknown as { [k: string]: unknown })[k] = w[k];
-  return e;
+/** The payload of toWire() with its errors made Errors again. */
+function fromWire(payload: unknown): unknown {
+  const fields = payload as Fields | null;
+  if (!fields || typeof fields !== 'object') return payload;
+  if (fields.isError) return errorFrom(fields);
+  const error = fields.error as Fields | null | undefined;
+  if (!error || !error.isError) return payload;
+  const out: Fields = {};
+  for (const key in fields) out[key] = fields[key];
+  out.error = errorFrom(error);
+  return out;
+}
+
+function errorFrom(fields: Fields): PushlineError {
+  const error = new Error(fields.message as string) as PushlineError;
+  for (const key in fields) {
+    if (key !== 'message' && key !== 'isError' && fields[key] !== undefined) (error as unknown as Fields)[key] = fields[key];
+  }
+  return error;
 }

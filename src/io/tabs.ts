@@ -20,7 +20,24 @@ interface LockManagerLike {
   request(name: string, options: { steal?: boolean }, fn: () => Promise<void>): Promise<unknown>;
 }
 
+/** A lease in localStorage not renewed for this long is free to take. */
 const LEASE_MS = 3000;
+/** How often a leader renews its lease (and a follower looks at it). */
+const LEASE_RENEWAL_MS = 1000;
+/** Two tabs may take a free lease at once: each looks again after this long to see whose write won. */
+const LEASE_SETTLE_MS = 50;
+
+/** A message on the localStorage bus. */
+interface StoredMessage {
+  message: unknown;
+  nonce: number;
+}
+
+/** The leader's lease in localStorage. */
+interface Lease {
+  id: string;
+  until: number;
+}
 
 /** localStorage, or null where it is missing or throws (private modes, storage disabled). */
 export function store(): Storage | null {
@@ -53,17 +70,19 @@ export function openBus(name: string, receive: (message: unknown) => void): Bus 
   const listener = (e: StorageEvent) => {
     if (e.key !== key || !e.newValue) return;
     try {
-      receive(JSON.parse(e.newValue).m);
+      receive((JSON.parse(e.newValue) as StoredMessage).message);
     } catch (err) {
       /* not ours */
     }
   };
   window.addEventListener('storage', listener);
-  let n = 0;
+  let posted = 0;
   return {
-    post(m) {
+    post(message) {
       try {
-        if (s) s.setItem(key, JSON.stringify({ m, n: ++n + Math.random() }));
+        // A value equal to the one stored fires no event: the nonce makes each one new.
+        const stored: StoredMessage = { message, nonce: ++posted + Math.random() };
+        if (s) s.setItem(key, JSON.stringify(stored));
       } catch (err) {
         /* storage full or disabled: this message is not shared */
       }
@@ -106,14 +125,15 @@ export function elect(name: string, lead: () => void, lose: () => void): Candida
   let leading = false;
   const read = () => {
     try {
-      return JSON.parse((s && s.getItem(key)) || 'null') as { id: string; until: number } | null;
+      return JSON.parse((s && s.getItem(key)) || 'null') as Lease | null;
     } catch (e) {
       return null;
     }
   };
   const take = () => {
     try {
-      if (s) s.setItem(key, JSON.stringify({ id: me, until: Date.now() + LEASE_MS }));
+      const lease: Lease = { id: me, until: Date.now() + LEASE_MS };
+      if (s) s.setItem(key, JSON.stringify(lease));
     } catch (e) {
       /* cannot lead without storage */
     }
@@ -135,10 +155,10 @@ export function elect(name: string, lead: () => void, lose: () => void): Candida
           leading = true;
           lead();
         }
-      }, 50);
+      }, LEASE_SETTLE_MS);
     }
   };
-  const timer = setInterval(tick, 1000);
+  const timer = setInterval(tick, LEASE_RENEWAL_MS);
   tick();
   return {
     release() {

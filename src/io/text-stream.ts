@@ -6,12 +6,16 @@
  */
 import { header, openXhr } from './xhr.js';
 
+/**
+ * Characters after which a transport ends an XHR-read stream and resumes on a fresh request:
+ * responseText keeps the whole body for as long as the request lives.
+ */
+export const XHR_RESPONSE_LIMIT = 4 << 20;
+
 export interface TextStreamOptions {
   url: string;
   headers: Record<string, string>;
   withCredentials: boolean;
-  /** Force the XHR path (tests, and engines whose fetch streaming is broken). */
-  xhr?: boolean;
   /**
    * XHR path only: end the response after this many characters. XHR keeps the whole body in
    * responseText for as long as the request lives; ending it lets the caller resume on a fresh
@@ -42,7 +46,7 @@ export function fetchStreamingSupported(): boolean {
 }
 
 export function openTextStream(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
-  return !opts.xhr && fetchStreamingSupported() ? viaFetch(opts, h) : viaXhr(opts, h);
+  return fetchStreamingSupported() ? viaFetch(opts, h) : viaXhr(opts, h);
 }
 
 function viaFetch(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {

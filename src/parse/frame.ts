@@ -2,13 +2,26 @@
  * Decodes Pushline frames (PROTOCOL.md, "Frames"). Pure: JSON text or values in, typed frames out.
  * Returns null for anything that is not a valid frame, so the caller can report a protocol error.
  */
-export type Frame =
-  | { type: 'message'; id: string; data: string; event: string }
-  | { type: 'open'; session: string | null; resumed: boolean; last: string | null; gap: boolean; retry: number | null }
-  | { type: 'ping' }
-  | { type: 'unknown' };
+export interface MessageFrame {
+  type: 'message';
+  id: string;
+  data: string;
+  event: string;
+}
 
-type Obj = { [key: string]: unknown };
+export interface OpenFrame {
+  type: 'open';
+  session: string | null;
+  resumed: boolean;
+  last: string | null;
+  gap: boolean;
+  /** The reconnection delay the server asks for, in ms, or null. */
+  retry: number | null;
+}
+
+export type Frame = MessageFrame | OpenFrame | { type: 'ping' } | { type: 'unknown' };
+
+type JsonObject = { [key: string]: unknown };
 
 /**
  * The longest id accepted, in characters (PROTOCOL.md): the client keeps recent ids to drop
@@ -17,24 +30,24 @@ type Obj = { [key: string]: unknown };
  */
 const MAX_ID = 1024;
 
-function str(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
 }
 
 export function decodeFrame(value: unknown): Frame | null {
   if (!value || typeof value !== 'object' || value instanceof Array) return null;
-  const o = value as Obj;
+  const o = value as JsonObject;
   const type = o.type;
   if (type === undefined) {
     if (typeof o.id !== 'string' || o.id.length > MAX_ID || typeof o.data !== 'string') return null;
-    return { type: 'message', id: o.id, data: o.data, event: str(o.event) || 'message' };
+    return { type: 'message', id: o.id, data: o.data, event: stringOrNull(o.event) || 'message' };
   }
   if (type === 'open') {
     // JSON numbers past the double range parse to Infinity: not a delay anyone can wait for.
     const retry = typeof o.retry === 'number' && o.retry >= 0 && isFinite(o.retry) ? o.retry : null;
-    const last = str(o.last);
+    const last = stringOrNull(o.last);
     if (last && last.length > MAX_ID) return null;
-    return { type: 'open', session: str(o.session), resumed: o.resumed === true, last, gap: o.gap === true, retry };
+    return { type: 'open', session: stringOrNull(o.session), resumed: o.resumed === true, last, gap: o.gap === true, retry };
   }
   if (type === 'ping') return { type: 'ping' };
   // Forward compatibility: new control frames must not break old clients.

@@ -19,12 +19,18 @@
  * docs/nchan.md has the nginx configuration, what each option is for, and what nchan cannot do
  * (report gaps, carry event names on every transport, accept Pushline's session).
  */
-import { Client, type ClientSettings } from '../client.js';
+import { Client } from '../client.js';
+import { DEFAULT_TRANSPORTS } from '../connect.js';
 import { remembering } from '../features/remember.js';
 import { sharing } from '../features/sharing.js';
 import { upgrading } from '../features/upgrade.js';
+import { DEFAULT_CONNECT_TIMEOUT, type ClientSettings } from '../options.js';
+import { longpoll } from '../transports/longpoll.js';
+import { sse } from '../transports/sse.js';
+import { streaming } from '../transports/streaming.js';
 import type { TransportFactory } from '../transports/transport.js';
-import type { ClientOptions, Endpoints, TransportName } from '../types.js';
+import { websocket } from '../transports/websocket.js';
+import type { BuiltInTransport, ClientOptions, TransportName } from '../types.js';
 import { absoluteUrl } from '../url.js';
 import { longpollConnect } from './nchan/longpoll.js';
 import { multipartConnect } from './nchan/multipart.js';
@@ -36,13 +42,13 @@ import { websocketConnect } from './nchan/websocket.js';
 export type NchanUrls = string | string[];
 
 export interface NchanOptions extends Omit<ClientOptions, 'transports' | 'endpoints' | 'delimiter'> {
-  /** Order of transports to try [`['websocket','sse','streaming','longpoll']`]. */
+  /** Order of transports to try, by name [`['websocket','sse','streaming','longpoll']`]. */
   transports?: TransportName[];
   /**
    * Per-transport subscriber URLs, when a site puts the subscriber types in different
    * locations; each a URL or one per node. Default: the URL(s) given to nchan().
    */
-  endpoints?: { [K in TransportName]?: NchanUrls };
+  endpoints?: { websocket?: NchanUrls; sse?: NchanUrls; streaming?: NchanUrls; longpoll?: NchanUrls; [transport: string]: NchanUrls | undefined };
   /**
    * An nchan publisher location (`nchan_publisher`) for the same channel: `client.send(data)`
    * POSTs `data` there. Without it the client has nowhere to send (docs/nchan.md).
@@ -67,7 +73,22 @@ export interface NchanOptions extends Omit<ClientOptions, 'transports' | 'endpoi
   nodeTimeout?: number;
 }
 
-const ALL: TransportName[] = ['websocket', 'sse', 'streaming', 'longpoll'];
+/** With several nodes, the longest a node may take to answer before the next is tried. */
+const MAX_NODE_TIMEOUT = 3000;
+const DEFAULT_POLL_SETTLE = 1000;
+/** The nchan options that are not client options (nchan() does not pass them on). */
+const NCHAN_ONLY: { [option: string]: true } = {
+  transports: true,
+  endpoints: true,
+  publishUrl: true,
+  sseEvents: true,
+  pingEvent: true,
+  websocketHeartbeat: true,
+  websocketPublish: true,
+  pollSettle: true,
+  pollTimeout: true,
+  nodeTimeout: true,
+};
 
 function list(urls: NchanUrls): string[] {
   const given = typeof urls === 'string' ? [urls] : urls;
@@ -77,62 +98,46 @@ function list(urls: NchanUrls): string[] {
   return out;
 }
 
-function noQuery(url: string): string {
-  return url.split('#')[0].split('?')[0];
-}
-
 /**
  * Client settings for an nchan channel: give them to `createClient(url, settings)` (with the same
  * URL, or the first node's). `url` is the channel's subscriber location on each node.
  */
 export function nchan(url: NchanUrls, options?: NchanOptions): ClientSettings {
-  const o = options || {};
-  const names = o.transports || ALL;
-  const given = o.endpoints || {};
-  const connectTimeout = o.connectTimeout === undefined ? 10000 : o.connectTimeout;
-  const connectors: { [K in TransportName]: () => Connect } = {
-    websocket: () => websocketConnect({ heartbeat: o.websocketHeartbeat || null, publish: !!o.websocketPublish }),
-    sse: () => sseConnect({ events: o.sseEvents || [], pingEvent: o.pingEvent || 'ping' }),
+  const given = options || {};
+  const names = given.transports || DEFAULT_TRANSPORTS;
+  const endpoints = given.endpoints || {};
+  const connectTimeout = given.connectTimeout === undefined ? DEFAULT_CONNECT_TIMEOUT : given.connectTimeout;
+  const connectors: { [K in BuiltInTransport]: () => Connect } = {
+    websocket: () => websocketConnect({ heartbeat: given.websocketHeartbeat || null, publish: !!given.websocketPublish }),
+    sse: () => sseConnect({ events: given.sseEvents || [], pingEvent: given.pingEvent || 'ping' }),
     streaming: () => multipartConnect,
     longpoll: () =>
       longpollConnect({
-        settle: o.pollSettle === undefined ? 1000 : o.pollSettle,
-        hold: o.pollTimeout !== undefined ? o.pollTimeout : o.heartbeatTimeout !== undefined ? Math.floor(o.heartbeatTimeout / 2) : 0,
+        settle: given.pollSettle === undefined ? DEFAULT_POLL_SETTLE : given.pollSettle,
+        hold: given.pollTimeout !== undefined ? given.pollTimeout : given.heartbeatTimeout !== undefined ? Math.floor(given.heartbeatTimeout / 2) : 0,
       }),
   };
-  const supported: { [K in TransportName]: () => boolean } = {
-    websocket: () => typeof WebSocket !== 'undefined',
-    sse: () => typeof EventSource !== 'undefined',
-    streaming: () => typeof XMLHttpRequest !== 'undefined',
-    longpoll: () => typeof XMLHttpRequest !== 'undefined',
-  };
+  // What each needs of the browser is what the core transport of the same name needs.
+  const core: { [K in BuiltInTransport]: TransportFactory } = { websocket, sse, streaming, longpoll };
   const transports: TransportFactory[] = [];
-  const endpoints: Endpoints = {};
   for (let i = 0; i < names.length; i++) {
-    const name = names[i];
-    if (!connectors[name]) throw new TypeError('Pushline: unknown transport "' + name + '"');
-    const nodes = list(given[name] || url);
-    const nodeTimeout = o.nodeTimeout === undefined ? Math.min(3000, Math.floor(connectTimeout / nodes.length)) : o.nodeTimeout;
-    transports.push(nodeFactory(name, nodes, supported[name], { nodeTimeout }, connectors[name]()));
-    // The client builds its URL on this (plus the application's query); the adapter keeps only
-    // that query and puts it on its own node URL.
-    endpoints[name] = noQuery(nodes[0]);
+    const name = names[i] as BuiltInTransport;
+    if (!Object.prototype.hasOwnProperty.call(connectors, name)) throw new TypeError('Pushline: unknown transport "' + name + '"');
+    const nodes = list(endpoints[name] || url);
+    const nodeTimeout = given.nodeTimeout === undefined ? Math.min(MAX_NODE_TIMEOUT, Math.floor(connectTimeout / nodes.length)) : given.nodeTimeout;
+    transports.push(nodeFactory(name, nodes, core[name].supported, { nodeTimeout }, connectors[name]()));
+  }
+
+  const settings: ClientSettings = { transports };
+  for (const key in given) {
+    if (!NCHAN_ONLY[key]) (settings as unknown as Record<string, unknown>)[key] = (given as Record<string, unknown>)[key];
   }
   // Without a publisher there is nowhere to POST: send() says so at once instead of failing on a 404.
-  endpoints.send = o.publishUrl ? absoluteUrl(o.publishUrl) : false;
-
-  const settings = {} as ClientSettings;
-  const skip: { [k: string]: true } = {
-    transports: true, endpoints: true, publishUrl: true, sseEvents: true, pingEvent: true,
-    websocketHeartbeat: true, websocketPublish: true, pollSettle: true, pollTimeout: true, nodeTimeout: true,
-  };
-  for (const k in o) if (!skip[k]) (settings as unknown as Record<string, unknown>)[k] = (o as Record<string, unknown>)[k];
-  settings.transports = transports;
-  settings.endpoints = endpoints;
+  settings.endpoints = { send: given.publishUrl ? absoluteUrl(given.publishUrl) : false };
   // Each stays off unless its option (shared, upgrade, remember) is set.
   settings.features = [sharing, upgrading, remembering];
   // nchan sends nothing between messages unless configured to: no liveness check by default.
-  if (o.heartbeatTimeout === undefined) settings.heartbeatTimeout = 0;
+  if (given.heartbeatTimeout === undefined) settings.heartbeatTimeout = 0;
   return settings;
 }
 

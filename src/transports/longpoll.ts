@@ -1,64 +1,75 @@
+import { backoffDelay, type BackoffPolicy } from '../backoff.js';
 import { responseError } from '../errors.js';
-import { request } from '../io/xhr.js';
+import { request as httpRequest, type PendingRequest } from '../io/xhr.js';
 import { parseBatch } from '../parse/frame.js';
-import type { TransportFactory } from './transport.js';
+import { ConnectionLife, type TransportFactory } from './transport.js';
 
 const JSON_TYPE = /^application\/json/i;
+/** An answer that took at least this long was held by the server, as a long poll should be. */
+const HELD_MS = 1000;
+/** Quick answers without a message that are polled again at once; later ones wait (IDLE_BACKOFF). */
+const QUICK_EMPTY_ANSWERS_ALLOWED = 1;
+/**
+ * A server should hold a poll that has nothing to answer; one that answers at once would be
+ * hammered by immediate re-polls, so after QUICK_EMPTY_ANSWERS_ALLOWED such answers the next
+ * poll waits 0.5 s, doubling up to 5 s.
+ */
+const IDLE_BACKOFF: BackoffPolicy = { initialDelay: 500, maxDelay: 5000, factor: 2, jitter: 0 };
 
 /**
  * Long polling: each request is held by the server until it has messages, then answered with a
- * JSON batch; the next request goes out at once with the new cursor (the client's url() adds it).
- * The first request is the handshake, answered at once with the open frame.
+ * JSON batch; the next request goes out at once with the new cursor. The first request is the
+ * handshake, answered at once with the open frame, whose session the later polls name.
  */
 export const longpoll: TransportFactory = {
   name: 'longpoll',
+  path: '/poll',
   supported: () => typeof XMLHttpRequest !== 'undefined',
-  open(req, events) {
-    let live = true;
+  open(request, events) {
     let answered = false;
-    let pending: { abort(): void } | null = null;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let idle = 0; // quick answers in a row that carried no message
+    let session: string | null = null;
+    let pending: PendingRequest | null = null;
+    let idleTimer: ReturnType<typeof setTimeout> | undefined;
+    let quickEmptyAnswers = 0;
+    const life = new ConnectionLife(events, () => {
+      clearTimeout(idleTimer);
+      if (pending) pending.abort();
+    });
     const poll = () => {
-      const sent = Date.now();
-      pending = request(
-        { method: 'GET', url: req.url(), headers: req.headers(), withCredentials: req.withCredentials },
-        (res) => {
+      const sentAt = Date.now();
+      pending = httpRequest(
+        { method: 'GET', url: request.url({ session }), headers: request.headers(), withCredentials: request.withCredentials },
+        (response) => {
           pending = null;
-          if (!live) return;
-          const error = responseError('longpoll', res.status, res.header('Content-Type') || '', JSON_TYPE, res.header('Retry-After'), answered);
-          if (error) {
-            live = false;
-            return events.end(error);
-          }
-          const frames = parseBatch(res.text);
+          if (!life.live) return;
+          const contentType = response.header('Content-Type') || '';
+          const error = responseError('longpoll', response.status, contentType, JSON_TYPE, response.header('Retry-After'), answered);
+          if (error) return life.end(error);
+          const frames = parseBatch(response.text);
           if (!answered) {
             answered = true;
             events.responded();
           }
           if (!frames) return events.frame(null);
           let messages = 0;
-          for (let i = 0; i < frames.length && live; i++) {
-            if (frames[i].type === 'message') messages++;
-            events.frame(frames[i]);
+          for (let i = 0; i < frames.length && life.live; i++) {
+            const frame = frames[i];
+            if (frame.type === 'message') messages++;
+            else if (frame.type === 'open') session = frame.session;
+            events.frame(frame);
           }
-          if (!live) return;
-          // A server should hold an empty poll; one that answers at once with nothing would be
-          // hammered by immediate re-polls, so such answers back off (0.25 s doubling to 5 s).
-          idle = messages || Date.now() - sent > 1000 ? 0 : idle + 1;
-          if (idle < 2) poll();
-          else timer = setTimeout(poll, Math.min(5000, 125 << Math.min(idle, 6)));
+          if (!life.live) return;
+          const held = Date.now() - sentAt >= HELD_MS;
+          quickEmptyAnswers = messages || held ? 0 : quickEmptyAnswers + 1;
+          if (quickEmptyAnswers <= QUICK_EMPTY_ANSWERS_ALLOWED) poll();
+          else idleTimer = setTimeout(poll, backoffDelay(IDLE_BACKOFF, quickEmptyAnswers - QUICK_EMPTY_ANSWERS_ALLOWED));
         },
       );
     };
     poll();
     return {
       send: () => false,
-      close() {
-        live = false;
-        clearTimeout(timer);
-        if (pending) pending.abort();
-      },
+      close: () => life.close(),
     };
   },
 };

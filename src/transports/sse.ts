@@ -1,47 +1,35 @@
 import { pushlineError } from '../errors.js';
 import { parseFrame } from '../parse/frame.js';
-import type { TransportFactory } from './transport.js';
+import { ConnectionLife, type TransportFactory } from './transport.js';
 
 /**
  * Native EventSource. Every Pushline frame arrives as an unnamed event (see PROTOCOL.md for why).
  * The native object would reconnect on its own after an error; Pushline closes it instead,
  * so that one policy (client.ts) decides about retries, backoff and fallback for every transport.
+ * EventSource cannot carry request headers, so the token goes in the `access_token` query parameter.
  */
 export const sse: TransportFactory = {
   name: 'sse',
+  path: '/sse',
   supported: () => typeof EventSource !== 'undefined',
-  open(req, events) {
-    const es = new EventSource(req.url(), { withCredentials: req.withCredentials });
+  open(request, events) {
+    const source = new EventSource(request.url({ access_token: request.token() }), { withCredentials: request.withCredentials });
     let opened = false;
-    let live = true;
-    const stop = () => {
-      live = false;
-      es.onopen = es.onmessage = es.onerror = null;
-      es.close();
-    };
-    es.onopen = () => {
+    const life = new ConnectionLife(events, () => {
+      source.onopen = source.onmessage = source.onerror = null;
+      source.close();
+    });
+    source.onopen = () => {
       opened = true;
       events.responded();
     };
-    es.onmessage = (e: MessageEvent<string>) => {
-      events.frame(parseFrame(e.data));
+    source.onmessage = (event: MessageEvent<string>) => {
+      events.frame(parseFrame(event.data));
     };
-    es.onerror = () => {
-      if (!live) return;
-      stop();
-      events.end(
-        pushlineError(
-          opened ? 'closed' : 'refused',
-          opened ? 'ended' : 'failed',
-          'sse',
-        ),
-      );
-    };
+    source.onerror = () => life.end(pushlineError(opened ? 'closed' : 'refused', opened ? 'ended' : 'failed', 'sse'));
     return {
       send: () => false,
-      close() {
-        if (live) stop();
-      },
+      close: () => life.close(),
     };
   },
 };

@@ -1,15 +1,17 @@
 import { pushlineError, responseError } from '../errors.js';
-import { openTextStream } from '../io/text-stream.js';
+import { openTextStream, XHR_RESPONSE_LIMIT } from '../io/text-stream.js';
 import { createDelimitedParser } from '../parse/delimited.js';
 import { parseFrame } from '../parse/frame.js';
-import type { PushlineError } from '../types.js';
-import type { TransportFactory } from './transport.js';
+import { ConnectionLife, type TransportFactory } from './transport.js';
 
+/** The frame delimiter when the application sets none; any other goes in the `delimiter` parameter. */
+export const DEFAULT_DELIMITER = '\n';
 const NON_BLANK = /\S/;
 const TEXT_PLAIN = /^text\/plain/i;
-/** Characters after which an XHR stream is ended and resumed, so responseText stays bounded. */
-const XHR_LIMIT = 4 << 20;
+/** A message frame starts with its id (PROTOCOL.md): enough to name a frame that is too large. */
 const MESSAGE_HEAD = /^\s*\{"id":"((?:[^"\\]|\\.)*)"/;
+/** Room for the JSON envelope and escapes around a message, and for the 2 KiB prelude. */
+const FRAME_OVERHEAD = 4096;
 
 /**
  * Comet HTTP streaming: one long-held response whose frames are cut out by a delimiter.
@@ -17,41 +19,35 @@ const MESSAGE_HEAD = /^\s*\{"id":"((?:[^"\\]|\\.)*)"/;
  */
 export const streaming: TransportFactory = {
   name: 'streaming',
+  path: '/stream',
   supported: () => typeof XMLHttpRequest !== 'undefined',
-  open(req, events) {
-    let live = true;
+  open(request, events) {
     let answered = false;
-    const stop = () => {
-      live = false;
-      stream.abort();
-    };
-    const finish = (error: PushlineError) => {
-      if (!live) return;
-      stop();
-      events.end(error);
-    };
+    const life = new ConnectionLife(events, () => stream.abort());
     const parser = createDelimitedParser(
-      req.delimiter,
-      // Frames carry JSON escapes and the envelope, and the prelude is 2 KiB of padding: bound the
-      // buffer with room for those. The exact message limit is applied by the client.
-      2 * req.maxMessageSize + 4096,
+      request.delimiter,
+      // JSON escapes can double a message's length: bound the buffer with room for them. The
+      // exact message limit is applied by the client.
+      2 * request.maxMessageSize + FRAME_OVERHEAD,
       (text) => {
         // Blank frames are the prelude padding and keep-alives.
-        if (live && NON_BLANK.test(text)) events.frame(parseFrame(text));
+        if (life.live && NON_BLANK.test(text)) events.frame(parseFrame(text));
       },
       (size, head) => {
-        // Message frames start with their id (PROTOCOL.md): name it, so the client resumes after it.
-        const m = MESSAGE_HEAD.exec(head);
-        finish(pushlineError('too-large', 'frame over maxMessageSize', 'streaming', m ? { id: JSON.parse('"' + m[1] + '"') as string } : undefined));
+        // Name the message, so that the client resumes after it instead of receiving it again.
+        const match = MESSAGE_HEAD.exec(head);
+        const id = match ? (JSON.parse('"' + match[1] + '"') as string) : undefined;
+        life.end(pushlineError('too-large', 'frame over maxMessageSize', 'streaming', { id }));
       },
     );
+    const delimiter = request.delimiter === DEFAULT_DELIMITER ? null : request.delimiter;
     const stream = openTextStream(
-      { url: req.url(), headers: req.headers(), withCredentials: req.withCredentials, xhrLimit: XHR_LIMIT },
+      { url: request.url({ delimiter }), headers: request.headers(), withCredentials: request.withCredentials, xhrLimit: XHR_RESPONSE_LIMIT },
       {
         response(status, contentType, retryAfter) {
           const error = responseError('streaming', status, contentType, TEXT_PLAIN, retryAfter, false);
           if (error) {
-            finish(error);
+            life.end(error);
             return false;
           }
           answered = true;
@@ -59,15 +55,14 @@ export const streaming: TransportFactory = {
           return true;
         },
         chunk: (text) => {
-          if (live) parser.push(text);
+          if (life.live) parser.push(text);
         },
-        end: (failed) =>
-          finish(pushlineError(answered ? 'closed' : 'refused', failed ? 'network error' : 'ended', 'streaming')),
+        end: (failed) => life.end(pushlineError(answered ? 'closed' : 'refused', failed ? 'network error' : 'ended', 'streaming')),
       },
     );
     return {
       send: () => false,
-      close: stop,
+      close: () => life.close(),
     };
   },
 };

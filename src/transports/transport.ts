@@ -1,21 +1,40 @@
 /**
  * The one interface every transport implements. A transport moves frames and nothing else:
- * fallback, reconnection, resume and dedupe live in client.ts, so a new transport is one file.
+ * fallback, reconnection, resume and dedupe live in client.ts. Everything that is particular to
+ * one transport — its endpoint path, its query parameters, how it reads the wire — lives in its
+ * own file, so a new transport is one file plus its registration in connect.ts.
  */
 import type { Frame } from '../parse/frame.js';
 import type { PushlineError, TransportName } from '../types.js';
 
+/** Query parameters; null values are left out of the URL. */
+export type Query = { [name: string]: string | null };
+
 /** What a transport needs to open a connection. Functions are re-read on every request. */
 export interface TransportRequest {
-  /** The endpoint with the current cursor (and session, for follow-up polls) in the query. */
-  url(): string;
-  /** Headers for HTTP requests, including `Last-Event-ID`. */
+  /**
+   * This transport's endpoint: the `endpoints` override, or the base URL with the transport's
+   * `path`, with the base URL's own query. Without the parameters of the protocol.
+   */
+  readonly endpoint: string;
+  /**
+   * `endpoint` with what every Pushline transport sends in the query (the application's `query`
+   * option and the cursor as `lastEventId`), plus the transport's own `extra` parameters.
+   */
+  url(extra?: Query): string;
+  /** The application's `query` option, resolved for this attempt (for servers of another protocol). */
+  applicationQuery(): Query;
+  /** Headers for HTTP requests: the application's `headers`, `Authorization` from the token, `Last-Event-ID`. */
   headers(): Record<string, string>;
+  /** The `token` option resolved for this attempt, for transports that cannot send headers. */
+  token(): string | null;
   /** Where to resume: the id of the last delivered message (or the server's `last` id), or null. */
   cursor(): string | null;
-  withCredentials: boolean;
-  delimiter: string;
-  maxMessageSize: number;
+  readonly withCredentials: boolean;
+  /** The streaming transport's frame delimiter. */
+  readonly delimiter: string;
+  /** The largest message accepted, in characters (transports size their buffers by it). */
+  readonly maxMessageSize: number;
 }
 
 /** How a transport reports back to the client. */
@@ -36,8 +55,42 @@ export interface Transport {
 }
 
 export interface TransportFactory {
-  name: TransportName;
+  readonly name: TransportName;
+  /** Appended to the base URL for this transport's endpoint (PROTOCOL.md, "Concepts"). */
+  readonly path: string;
   /** Whether this browser has what the transport needs. */
   supported(): boolean;
   open(request: TransportRequest, events: TransportEvents): Transport;
+}
+
+/**
+ * The part of every connection's life that is the same on each transport: it ends once. After
+ * `end()` or `close()` nothing more is reported, and callbacks of the browser objects that
+ * arrive late are ignored by checking `live`.
+ */
+export class ConnectionLife {
+  /** False once the connection has ended or been closed. */
+  live = true;
+
+  constructor(
+    /** Whom to tell how it ended: the transport's events (or an nchan node's sink). */
+    private readonly events: { end(error: PushlineError): void },
+    /** Lets go of the browser objects (socket, request, timers). Called once. */
+    private readonly release: () => void,
+  ) {}
+
+  /** Ends the connection and reports why, once. */
+  end(error: PushlineError): void {
+    if (!this.live) return;
+    this.live = false;
+    this.release();
+    this.events.end(error);
+  }
+
+  /** Ends the connection without a report: the client closed it. */
+  close(): void {
+    if (!this.live) return;
+    this.live = false;
+    this.release();
+  }
 }

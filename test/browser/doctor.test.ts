@@ -4,7 +4,7 @@
  * results to the parent when done (demo/doctor.js).
  */
 import { expect } from 'chai';
-import { ALL, ORIGIN, block, sleep, unblockAll } from './helpers.js';
+import { ALL, ENGINE, ORIGIN, block, sleep, unblockAll } from './helpers.js';
 import type { TransportName } from '../../src/types.js';
 
 interface Result {
@@ -29,7 +29,7 @@ interface Report {
 
 // Firefox shows an HTTP response to the page only once its first body bytes arrive, so a stream
 // whose body is held back is a `timeout` there, not `buffered` (README, "Engine differences").
-const firefox = /Firefox\//.test(navigator.userAgent);
+const firefox = ENGINE === 'firefox';
 
 interface DoctorPage {
   report(ms?: number): Promise<Report>;

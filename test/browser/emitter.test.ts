@@ -1,11 +1,9 @@
 import { expect } from 'chai';
 import { Client } from '../../src/client.js';
-import { backoffDelay, DEFAULT_BACKOFF } from '../../src/backoff.js';
-import { endpointUrl, withQuery } from '../../src/url.js';
 
 // The client is its own emitter. These tests drive it directly: a transport that never answers
 // keeps it quiet, and two of its event names stand in for any ('a' carries numbers, 'b' strings).
-const silent = { name: 'websocket' as const, supported: () => true, open: () => ({ send: () => false, close() {} }) };
+const silent = { name: 'websocket', path: '/ws', supported: () => true, open: () => ({ send: () => false, close() {} }) };
 const clients: Client[] = [];
 class Test {
   c = new Client('http://127.0.0.1:9/', { transports: [silent] });
@@ -76,23 +74,5 @@ describe('emitter', () => {
       window.onerror = prev;
       window.removeEventListener('error', mochaHandler);
     }
-  });
-});
-
-describe('backoff and urls', () => {
-  it('grows exponentially, caps, and jitters downwards', () => {
-    const p = { ...DEFAULT_BACKOFF, initialDelay: 100, maxDelay: 1000, factor: 2, jitter: 0.5 };
-    expect([1, 2, 3, 4, 5, 9].map((n) => backoffDelay(p, n, 0))).to.deep.equal([100, 200, 400, 800, 1000, 1000]);
-    expect(backoffDelay(p, 1, 1)).to.equal(50);
-    expect(backoffDelay({ ...p, jitter: 0 }, 3, 0.9)).to.equal(400);
-  });
-
-  it('derives endpoints from the base URL and keeps its query', () => {
-    expect(endpointUrl('http://h:1/rt/?k=v#x', 'websocket')).to.equal('ws://h:1/rt/ws?k=v');
-    expect(endpointUrl('https://h/rt', 'sse')).to.equal('https://h/rt/sse');
-    expect(endpointUrl('https://h/', 'longpoll')).to.equal('https://h/poll');
-    expect(endpointUrl('wss://h/rt', 'streaming')).to.equal('https://h/rt/stream');
-    expect(endpointUrl('http://h/rt', 'send', 'http://other/post')).to.equal('http://other/post');
-    expect(withQuery('http://h/ws?k=v', { lastEventId: 'a b', session: null })).to.equal('http://h/ws?k=v&lastEventId=a%20b');
   });
 });

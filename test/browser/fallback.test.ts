@@ -3,12 +3,12 @@ import { expect } from 'chai';
 import { connect } from '../../src/index.js';
 import type { Client } from '../../src/index.js';
 import type { FallbackEvent, OpenEvent, TransportName } from '../../src/types.js';
-import { ALL, ORIGIN, block, collect, next, publishMany, unblockAll, waitFor, sleep } from './helpers.js';
+import { ALL, ENGINE, ORIGIN, block, collect, next, publishMany, unblockAll, waitFor, sleep } from './helpers.js';
 
 const EXPECTED = { refuse: 'refused', hang: 'timeout', buffer: 'buffered' } as const;
 // Firefox reveals an HTTP response to the page (fetch, EventSource) only once its first body
 // bytes arrive, so a proxy that sends headers and then buffers looks like a hang there.
-const firefox = /Firefox\//.test(navigator.userAgent);
+const firefox = ENGINE === 'firefox';
 const bufferedAs = (t: TransportName) => (firefox && t !== 'websocket' ? 'timeout' : 'buffered');
 const expected = (t: TransportName, mode: keyof typeof EXPECTED) => (mode === 'buffer' ? bufferedAs(t) : EXPECTED[mode]);
 

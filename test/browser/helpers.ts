@@ -2,11 +2,10 @@
 import { ORIGIN } from './origin.js';
 import type { Client } from '../../src/index.js';
 import type { PushlineMessage, TransportName } from '../../src/types.js';
-export { countOpens, dropRepeatedly, next, sleep, waitFor } from './wait.js';
-import { sleep } from './wait.js';
+export { ALL, ENGINE, audit, countOpens, dropRepeatedly, next, sleep, waitFor } from './common.js';
+import { ALL, sleep } from './common.js';
 
 export { ORIGIN };
-export const ALL: TransportName[] = ['websocket', 'sse', 'streaming', 'longpoll'];
 
 async function control(path: string, body?: unknown): Promise<Response> {
   const res = await fetch(ORIGIN + '/_control/' + path, {

@@ -5,7 +5,7 @@ import { setupWorker } from 'msw/browser';
 import { connect } from '../../src/index.js';
 import type { Client } from '../../src/index.js';
 import type { FallbackEvent, OpenEvent, PushlineError, ReconnectingEvent } from '../../src/types.js';
-import { next, waitFor } from './helpers.js';
+import { ENGINE, next, waitFor } from './helpers.js';
 
 const BASE = location.origin + '/mock';
 const open = (last: string | null = null) => ({ type: 'open', session: 's1', resumed: false, last, heartbeat: 1000 });
@@ -13,7 +13,7 @@ const json = (body: unknown, status = 200) =>
   new HttpResponse(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 // WebKitGTK cannot hand a service worker's stream to the page progressively (no transferable
 // streams): msw buffers the whole body there, so a body that never ends never arrives.
-const webkit = /AppleWebKit/.test(navigator.userAgent) && !/Chrome|Firefox/.test(navigator.userAgent);
+const webkit = ENGINE === 'webkit';
 
 describe('HTTP edge cases (msw)', () => {
   const worker = setupWorker();

@@ -18,9 +18,9 @@ import { Server, WebSocket as MockWebSocket } from 'mock-socket/dist/mock-socket
 import { connect } from '../../src/index.js';
 import type { Client } from '../../src/index.js';
 import type { ClientOptions, FallbackEvent, PushlineError, PushlineMessage, ReconnectingEvent, TransportName } from '../../src/types.js';
-import { sleep, waitFor } from './helpers.js';
+import { ENGINE, sleep, waitFor } from './helpers.js';
 
-const webkit = /AppleWebKit/.test(navigator.userAgent) && !/Chrome|Firefox/.test(navigator.userAgent);
+const webkit = ENGINE === 'webkit';
 const enc = new TextEncoder();
 const PRELUDE = ' '.repeat(2048) + '\n';
 

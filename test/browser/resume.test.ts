@@ -7,9 +7,9 @@ import { expect } from 'chai';
 import { connect } from '../../src/index.js';
 import type { Client } from '../../src/index.js';
 import type { GapEvent, OpenEvent, ReconnectingEvent, TransportName } from '../../src/types.js';
-import { ALL, ORIGIN, block, collect, countOpens, drop, dropRepeatedly, next, publishMany, sleep, unblockAll, waitFor } from './helpers.js';
+import { ALL, ENGINE, ORIGIN, audit, block, collect, countOpens, drop, dropRepeatedly, next, publishMany, sleep, unblockAll, waitFor } from './helpers.js';
 
-const chromium = /Chrome\//.test(navigator.userAgent);
+const chromium = ENGINE === 'chromium';
 const TOTAL = chromium ? 5000 : 1000;
 const FAST = { initialDelay: 20, maxDelay: 100, jitter: 0.5, budget: 1000 };
 
@@ -24,14 +24,6 @@ async function steadyPublish(total: number, batch: number, every: number): Promi
   return ids;
 }
 
-/** Counts lost, duplicated and out-of-order ids against what was published. */
-function audit(published: string[], got: string[]) {
-  const seen = new Set<string>();
-  let duplicated = 0;
-  for (const id of got) seen.has(id) ? duplicated++ : seen.add(id);
-  const lost = published.filter((id) => !seen.has(id)).length;
-  return { lost, duplicated, inOrder: JSON.stringify(got) === JSON.stringify(published) };
-}
 
 describe('reconnect and resume', function () {
   this.timeout(120000);

@@ -2,14 +2,12 @@
 import type { Client } from '../../src/index.js';
 import type { PushlineMessage, TransportName } from '../../src/types.js';
 import { NCHAN } from './env.js';
-export { countOpens, dropRepeatedly, next, sleep, waitFor } from '../browser/wait.js';
+export { ALL, ENGINE, audit, countOpens, dropRepeatedly, next, sleep, waitFor } from '../browser/common.js';
 
 export { NCHAN };
 export type NodeName = 'm' | 'a' | 'b';
-export const ALL: TransportName[] = ['websocket', 'sse', 'streaming', 'longpoll'];
 /** The location of each transport's own subscriber type (scripts/nchan-servers.mjs). */
 export const LOCATION: { [K in TransportName]: string } = { websocket: 'ws', sse: 'sse', streaming: 'stream', longpoll: 'poll' };
-export const ENGINE = /Firefox\//.test(navigator.userAgent) ? 'firefox' : /Chrome\//.test(navigator.userAgent) ? 'chromium' : 'webkit';
 
 async function control<T>(name: string, body: unknown = {}): Promise<T> {
   const res = await fetch('/_nchan/' + name, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
@@ -50,11 +48,3 @@ export function collect(client: Client): (PushlineMessage & { at: number })[] {
   return list;
 }
 
-/** Lost, duplicated and out-of-order ids against what was published. */
-export function audit(published: string[], got: string[]) {
-  const seen = new Set<string>();
-  let duplicated = 0;
-  for (const id of got) seen.has(id) ? duplicated++ : seen.add(id);
-  const lost = published.filter((id) => !seen.has(id)).length;
-  return { lost, duplicated, inOrder: JSON.stringify(got) === JSON.stringify(published) };
-}

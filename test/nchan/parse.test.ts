@@ -1,7 +1,8 @@
 /** The nchan profile's pure parts: wire formats as nchan 1.3 sends them, and URL building. */
 import { expect } from 'chai';
 import { nchan } from '../../src/profiles/nchan.js';
-import { applicationQuery, nodeUrl } from '../../src/profiles/nchan/node.js';
+import { nodeFactory, subscriberUrl, type Connect } from '../../src/profiles/nchan/node.js';
+import type { TransportRequest } from '../../src/transports/transport.js';
 import { idFromHeaders, multipartBoundary, parseMetaFrame, parsePart } from '../../src/profiles/nchan/parse.js';
 
 describe('nchan: wire formats', () => {
@@ -37,17 +38,27 @@ describe('nchan: wire formats', () => {
     expect(parsePart('garbage')).to.equal(null);
   });
 
-  it('URLs: the application query is kept, Pushline parameters are replaced by last_event_id', () => {
-    expect(applicationQuery('ws://h/sub?lastEventId=1%3A2&x=1&access_token=t&session=s&delimiter=%7C')).to.equal('x=1&access_token=t');
-    expect(applicationQuery('http://h/sub')).to.equal('');
-    expect(nodeUrl('http://a/sub/ch?id=1', 'x=1', '17:0')).to.equal('http://a/sub/ch?id=1&x=1&last_event_id=17%3A0');
-    expect(nodeUrl('http://a/sub/ch', '', null)).to.equal('http://a/sub/ch');
+  it('URLs: the node URL with the application query, and last_event_id instead of Pushline parameters', () => {
+    // What a node connector is given: the node's URL with the application's `query` option only.
+    const urls: string[] = [];
+    const record: Connect = (url) => {
+      urls.push(url);
+      return { send: () => false, close() {} };
+    };
+    const request = { cursor: () => '1:2', applicationQuery: () => ({ x: '1' }) } as unknown as TransportRequest;
+    const events = { responded() {}, frame() {}, end() {} };
+    nodeFactory('sse', ['http://a/sub/ch?id=1#frag'], () => true, { nodeTimeout: 1000 }, record).open(request, events).close();
+    expect(urls).to.deep.equal(['http://a/sub/ch?id=1&x=1']);
+    // What the connector asks for: resume with nchan's parameter, plus its own (a token where headers cannot go).
+    expect(subscriberUrl('http://a/sub/ch?id=1&x=1', '17:0')).to.equal('http://a/sub/ch?id=1&x=1&last_event_id=17%3A0');
+    expect(subscriberUrl('http://a/sub/ch', null, { access_token: 't', other: null })).to.equal('http://a/sub/ch?access_token=t');
+    expect(subscriberUrl('http://a/sub/ch', null)).to.equal('http://a/sub/ch');
   });
 
-  it('nchan(): factories per transport, endpoints for the client, heartbeat off unless asked', () => {
+  it('nchan(): factories per transport, the publisher as the send endpoint, heartbeat off unless asked', () => {
     const s = nchan(['http://a.test/sub/c', 'http://b.test/sub/c'], { publishUrl: 'http://a.test/pub/c', transports: ['sse', 'longpoll'], token: 't' });
     expect(s.transports.map((f) => f.name)).to.deep.equal(['sse', 'longpoll']);
-    expect(s.endpoints).to.deep.equal({ sse: 'http://a.test/sub/c', longpoll: 'http://a.test/sub/c', send: 'http://a.test/pub/c' });
+    expect(s.endpoints).to.deep.equal({ send: 'http://a.test/pub/c' });
     expect(s.heartbeatTimeout).to.equal(0); // off
     expect((s as unknown as Record<string, unknown>).token).to.equal('t');
     expect((s as unknown as Record<string, unknown>).publishUrl).to.equal(undefined);

@@ -1,10 +1,15 @@
 import { pushlineError, responseError } from '../../errors.js';
-import { request } from '../../io/xhr.js';
-import { withQuery } from '../../url.js';
-import { copyHeaders, nodeUrl, type Connect } from './node.js';
+import { request as httpRequest, type PendingRequest } from '../../io/xhr.js';
+import { ConnectionLife } from '../../transports/transport.js';
+import { copyHeaders, subscriberUrl, type Connect } from './node.js';
 import { idFromHeaders, multipartBoundary } from './parse.js';
 
-const ANY = /(?:)/;
+/** nchan's long-poll answers have the published message's own content type: any goes. */
+const ANY_TYPE = /(?:)/;
+/** Not modified: nchan has nothing newer yet. */
+const NOT_MODIFIED = 304;
+/** nchan_subscriber_timeout: the poll was held as long as nchan holds one. */
+const REQUEST_TIMEOUT = 408;
 
 export interface LongPollOptions {
   /**
@@ -29,91 +34,78 @@ export interface LongPollOptions {
  * `304` answers carry no message: the adapter counts them as heartbeats and asks again.
  */
 export function longpollConnect(options: LongPollOptions): Connect {
-  return (url, cursor, req, sink) => {
+  return (url, cursor, request, sink) => {
     const stamp = Date.now().toString(36);
-    let live = true;
     let answered = false;
-    let pending: { abort(): void } | null = null;
-    let settle: ReturnType<typeof setTimeout> | null = null;
-    let held: ReturnType<typeof setTimeout> | null = null;
-    let count = 0;
-    const abort = () => {
-      if (held !== null) clearTimeout(held);
-      held = null;
+    let pending: PendingRequest | null = null;
+    let settleTimer: ReturnType<typeof setTimeout> | undefined;
+    let holdTimer: ReturnType<typeof setTimeout> | undefined;
+    let pollCount = 0;
+    const abortPoll = () => {
+      clearTimeout(holdTimer);
       if (pending) pending.abort();
       pending = null;
     };
-    const stop = () => {
-      live = false;
-      if (settle !== null) clearTimeout(settle);
-      settle = null;
-      abort();
+    const life = new ConnectionLife(sink, () => {
+      clearTimeout(settleTimer);
+      abortPoll();
+    });
+    /** A poll came back without a message, or was held long enough: alive; ask again. */
+    const alive = (last: string | null) => {
+      sink.open();
+      sink.ping();
+      if (life.live) poll(last);
     };
     const poll = (last: string | null) => {
       // A fresh URL each time keeps the browser's HTTP cache out of it: a cached answer would be
       // revalidated with If-None-Match/If-Modified-Since, which nchan reads as a message id and
       // answers with a different message (or holds).
-      const pollUrl = withQuery(nodeUrl(url, '', last), { _: stamp + '.' + ++count });
-      const mine = request({ method: 'GET', url: pollUrl, headers: copyHeaders(req.headers()), withCredentials: req.withCredentials }, (res) => {
-        if (!live || pending !== mine) return;
+      const pollUrl = subscriberUrl(url, last, { _: stamp + '.' + ++pollCount });
+      const headers = copyHeaders(request.headers());
+      const mine = httpRequest({ method: 'GET', url: pollUrl, headers, withCredentials: request.withCredentials }, (response) => {
+        if (!life.live || pending !== mine) return;
         pending = null;
-        if (held !== null) clearTimeout(held);
-        held = null;
-        const status = res.status;
-        if (status === 304 || status === 408) {
-          sink.open();
-          sink.ping();
-          if (live) poll(last);
-          return;
-        }
-        const contentType = res.header('Content-Type') || '';
-        const error = responseError('longpoll', status, contentType, ANY, res.header('Retry-After'), answered);
-        if (error) {
-          stop();
-          return sink.end(error);
-        }
+        clearTimeout(holdTimer);
+        const status = response.status;
+        if (status === NOT_MODIFIED || status === REQUEST_TIMEOUT) return alive(last);
+        const contentType = response.header('Content-Type') || '';
+        const error = responseError('longpoll', status, contentType, ANY_TYPE, response.header('Retry-After'), answered);
+        if (error) return life.end(error);
         answered = true;
         if (multipartBoundary(contentType)) {
           // nchan_longpoll_multipart_response: the parts of a batch carry no ids of their own.
-          stop();
+          life.close();
           return sink.garbage('a multipart long-poll batch, whose messages have no ids (turn nchan_longpoll_multipart_response off)');
         }
-        const id = idFromHeaders(res.header('Last-Modified'), res.header('Etag'));
+        const id = idFromHeaders(response.header('Last-Modified'), response.header('Etag'));
         if (!id) {
-          stop();
+          life.close();
           return sink.garbage('a long-poll answer without Last-Modified/Etag (are Etag and Last-Modified exposed to CORS?)');
         }
-        if (res.text.length > req.maxMessageSize) {
-          stop();
-          return sink.end(pushlineError('too-large', 'a long-poll message exceeded maxMessageSize', 'longpoll'));
+        if (response.text.length > request.maxMessageSize) {
+          return life.end(pushlineError('too-large', 'a long-poll message exceeded maxMessageSize', 'longpoll'));
         }
-        sink.message(id, res.text);
-        if (live) poll(id);
+        sink.message(id, response.text);
+        if (life.live) poll(id);
       });
       pending = mine;
       if (options.hold > 0) {
-        held = setTimeout(() => {
-          held = null;
-          if (!live || pending !== mine) return;
+        holdTimer = setTimeout(() => {
+          if (!life.live || pending !== mine) return;
           // Held all this time without an error: alive. Ask again with the same cursor (nchan
           // answers it again if a message was on its way when this request was dropped).
-          abort();
-          sink.open();
-          sink.ping();
-          if (live) poll(last);
+          abortPoll();
+          alive(last);
         }, options.hold);
       }
     };
     poll(cursor);
-    settle = setTimeout(() => {
-      settle = null;
-      if (live) sink.open();
+    settleTimer = setTimeout(() => {
+      if (life.live) sink.open();
     }, options.settle);
     return {
       send: () => false,
-      close() {
-        if (live) stop();
-      },
+      close: () => life.close(),
     };
   };
 }

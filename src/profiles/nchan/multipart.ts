@@ -1,13 +1,12 @@
 import { pushlineError, responseError } from '../../errors.js';
-import { openTextStream } from '../../io/text-stream.js';
+import { openTextStream, XHR_RESPONSE_LIMIT } from '../../io/text-stream.js';
 import { createDelimitedParser, type DelimitedParser } from '../../parse/delimited.js';
-import type { PushlineError } from '../../types.js';
-import { copyHeaders, nodeUrl, type Connect } from './node.js';
+import { ConnectionLife } from '../../transports/transport.js';
+import { copyHeaders, subscriberUrl, type Connect } from './node.js';
 import { multipartBoundary, parsePart } from './parse.js';
 
-const ANY = /(?:)/;
-/** Characters after which an XHR-read stream is ended and resumed (responseText keeps them all). */
-const XHR_LIMIT = 4 << 20;
+/** The content type is checked for multipart/mixed below, with a message of its own. */
+const ANY_TYPE = /(?:)/;
 
 /**
  * nchan's multipart/mixed subscriber (`Accept: multipart/mixed`), read progressively like the
@@ -17,45 +16,39 @@ const XHR_LIMIT = 4 << 20;
  * Parts are cut at `\r\n--<boundary>`; nchan writes that delimiter right after each message,
  * so a message is complete as soon as it has arrived.
  */
-export const multipartConnect: Connect = (url, cursor, req, sink) => {
-  let live = true;
+export const multipartConnect: Connect = (url, cursor, request, sink) => {
   let answered = false;
   let parser: DelimitedParser | null = null;
-  const finish = (error: PushlineError) => {
-    if (!live) return;
-    live = false;
-    stream.abort();
-    sink.end(error);
-  };
+  const life = new ConnectionLife(sink, () => stream.abort());
   const onPart = (text: string) => {
-    if (!live) return;
+    if (!life.live) return;
     const part = parsePart(text);
     if (part === 'skip') return;
     if (!part) {
-      live = false;
-      stream.abort();
+      life.close();
       return sink.garbage('a multipart part without Last-Modified/Etag message id');
     }
     sink.message(part.id, part.data);
   };
-  const headers = copyHeaders(req.headers());
+  const headers = copyHeaders(request.headers());
   headers.Accept = 'multipart/mixed';
   const stream = openTextStream(
-    { url: nodeUrl(url, '', cursor), headers, withCredentials: req.withCredentials, xhrLimit: XHR_LIMIT },
+    { url: subscriberUrl(url, cursor), headers, withCredentials: request.withCredentials, xhrLimit: XHR_RESPONSE_LIMIT },
     {
       response(status, contentType, retryAfter) {
-        let error = responseError('streaming', status, contentType, ANY, retryAfter, false);
         const boundary = multipartBoundary(contentType);
-        if (!error && !boundary) {
-          error = pushlineError('refused', 'nchan answered "' + contentType + '" instead of multipart/mixed (is multipart-mixed enabled at this location?)', 'streaming', { status });
-        }
+        const error =
+          responseError('streaming', status, contentType, ANY_TYPE, retryAfter, false) ||
+          (boundary
+            ? null
+            : pushlineError('refused', 'nchan answered "' + contentType + '" instead of multipart/mixed (is multipart-mixed enabled at this location?)', 'streaming', { status }));
         if (error || !boundary) {
-          finish(error as PushlineError);
+          if (error) life.end(error);
           return false;
         }
         answered = true;
-        parser = createDelimitedParser('\r\n--' + boundary, req.maxMessageSize, onPart, () =>
-          finish(pushlineError('too-large', 'a multipart part exceeded maxMessageSize', 'streaming')),
+        parser = createDelimitedParser('\r\n--' + boundary, request.maxMessageSize, onPart, () =>
+          life.end(pushlineError('too-large', 'a multipart part exceeded maxMessageSize', 'streaming')),
         );
         // The body starts with `--boundary` and no CRLF before it: make the first delimiter whole.
         parser.push('\r\n');
@@ -63,17 +56,14 @@ export const multipartConnect: Connect = (url, cursor, req, sink) => {
         return true;
       },
       chunk: (text) => {
-        if (live && parser) parser.push(text);
+        if (life.live && parser) parser.push(text);
       },
       end: (failed) =>
-        finish(pushlineError(answered ? 'closed' : 'refused', failed ? 'multipart request failed' : 'the multipart stream ended', 'streaming')),
+        life.end(pushlineError(answered ? 'closed' : 'refused', failed ? 'multipart request failed' : 'the multipart stream ended', 'streaming')),
     },
   );
   return {
     send: () => false,
-    close() {
-      live = false;
-      stream.abort();
-    },
+    close: () => life.close(),
   };
 };

@@ -4,9 +4,8 @@
  *
  * A factory carries its own subscriber URLs, one per nginx+nchan node (several nodes only make
  * sense when they share one Redis, so that message ids mean the same everywhere). It does not
- * use the client's endpoint path: from `req.url()` it keeps only the query parameters the client
- * added for the application (the `query` and `token` options), and asks nchan to resume with
- * `last_event_id`, the query parameter that nchan reads by default
+ * use the client's endpoint: it puts the application's `query` option on its node URL, and asks
+ * nchan to resume with `last_event_id`, the query parameter that nchan reads by default
  * (`nchan_subscriber_last_message_id $http_last_event_id $arg_last_event_id`).
  *
  * Nodes: an attempt starts at the preferred node and, while nothing has answered, moves to the
@@ -16,8 +15,8 @@
  * failed node is tried last).
  */
 import { pushlineError } from '../../errors.js';
-import type { Frame } from '../../parse/frame.js';
-import type { TransportEvents, TransportFactory, TransportRequest } from '../../transports/transport.js';
+import type { OpenFrame } from '../../parse/frame.js';
+import { ConnectionLife, type Query, type TransportEvents, type TransportFactory, type TransportRequest } from '../../transports/transport.js';
 import type { PushlineError, TransportName } from '../../types.js';
 import { withQuery } from '../../url.js';
 
@@ -39,41 +38,17 @@ export interface NodeConnection {
 }
 
 /**
- * Opens one connection to one node. `url` carries the application's query; the connector adds
- * the cursor with nodeUrl(url, '', cursor).
+ * Opens one connection to one node. `url` is the node's subscriber URL with the application's
+ * query; the connector adds the cursor (and the token where it cannot send headers) with
+ * subscriberUrl().
  */
-export type Connect = (url: string, cursor: string | null, req: TransportRequest, sink: NodeSink) => NodeConnection;
+export type Connect = (url: string, cursor: string | null, request: TransportRequest, sink: NodeSink) => NodeConnection;
 
-/** Query parameters the client adds for its own protocol: nchan gets `last_event_id` instead. */
-const PUSHLINE_PARAMS: { [name: string]: true } = { lastEventId: true, session: true, delimiter: true };
-
-/** The application's query parameters (options `query` and `token`) from the client's URL. */
-export function applicationQuery(clientUrl: string): string {
-  const noHash = clientUrl.split('#')[0];
-  const q = noHash.indexOf('?');
-  if (q < 0) return '';
-  const kept: string[] = [];
-  const pairs = noHash.slice(q + 1).split('&');
-  for (let i = 0; i < pairs.length; i++) {
-    const pair = pairs[i];
-    if (!pair) continue;
-    const eq = pair.indexOf('=');
-    let name = eq < 0 ? pair : pair.slice(0, eq);
-    try {
-      name = decodeURIComponent(name);
-    } catch (e) {
-      // not ours to judge: keep it as it is
-    }
-    if (!PUSHLINE_PARAMS[name]) kept.push(pair);
-  }
-  return kept.join('&');
-}
-
-/** A node's subscriber URL with the application's query and the resume cursor. */
-export function nodeUrl(base: string, appQuery: string, cursor: string | null): string {
-  const noHash = base.split('#')[0];
-  const url = appQuery ? noHash + (noHash.indexOf('?') < 0 ? '?' : '&') + appQuery : noHash;
-  return withQuery(url, { last_event_id: cursor });
+/** A subscriber URL asking nchan to resume after `cursor`, with `extra` parameters. */
+export function subscriberUrl(url: string, cursor: string | null, extra?: Query): string {
+  const query: Query = { last_event_id: cursor };
+  for (const name in extra) query[name] = extra[name];
+  return withQuery(url.split('#')[0], query);
 }
 
 /**
@@ -81,9 +56,9 @@ export function nodeUrl(base: string, appQuery: string, cursor: string | null): 
  * cursor goes in the query instead), and it would make every cross-origin request preflighted.
  */
 export function copyHeaders(from: Record<string, string>): Record<string, string> {
-  const h: Record<string, string> = {};
-  for (const k in from) if (k.toLowerCase() !== 'last-event-id') h[k] = from[k];
-  return h;
+  const headers: Record<string, string> = {};
+  for (const name in from) if (name.toLowerCase() !== 'last-event-id') headers[name] = from[name];
+  return headers;
 }
 
 export interface NodeOptions {
@@ -106,35 +81,40 @@ export function nodeFactory(
   let preferred = 0;
   return {
     name,
+    path: '',
     supported,
-    open(req: TransportRequest, events: TransportEvents) {
-      const cursor = req.cursor();
-      const query = applicationQuery(req.url());
+    open(request: TransportRequest, events: TransportEvents) {
+      const cursor = request.cursor();
+      const query = request.applicationQuery();
       const count = nodes.length;
       let index = preferred;
-      let tried = 0;
-      let attempt = 0;
+      /** Nodes tried in this attempt that failed before answering. */
+      let failedNodes = 0;
+      /** Bumped per node connection: callbacks of an older one are ignored. */
+      let nodeAttempt = 0;
       let opened = false;
-      let live = true;
-      let conn: NodeConnection | null = null;
-      let timer: ReturnType<typeof setTimeout> | null = null;
+      let connection: NodeConnection | null = null;
+      let nodeTimer: ReturnType<typeof setTimeout> | undefined;
 
-      const clearTimer = () => {
-        if (timer !== null) clearTimeout(timer);
-        timer = null;
+      const closeNode = () => {
+        clearTimeout(nodeTimer);
+        const old = connection;
+        connection = null;
+        if (old) old.close();
       };
-      const openFrame = (): Frame => ({ type: 'open', session: null, resumed: cursor !== null, last: null, gap: false, retry: null });
+      const life = new ConnectionLife(events, closeNode);
+      const openFrame: OpenFrame = { type: 'open', session: null, resumed: cursor !== null, last: null, gap: false, retry: null };
       const start = () => {
-        const mine = ++attempt;
-        const current = () => live && mine === attempt;
+        const mine = ++nodeAttempt;
+        const current = () => life.live && mine === nodeAttempt;
         const sink: NodeSink = {
           open() {
             if (!current() || opened) return;
             opened = true;
-            clearTimer();
+            clearTimeout(nodeTimer);
             preferred = index;
             events.responded();
-            events.frame(openFrame());
+            events.frame(openFrame);
           },
           message(id, data) {
             if (!current()) return;
@@ -145,55 +125,39 @@ export function nodeFactory(
             if (current() && opened) events.frame({ type: 'ping' });
           },
           garbage(what) {
-            if (!current()) return;
-            stop();
-            events.end(pushlineError('protocol', name + ' (nchan) delivered ' + what, name));
+            if (current()) life.end(pushlineError('protocol', name + ' (nchan) delivered ' + what, name));
           },
           end(error) {
             if (!current()) return;
-            if (!opened && ++tried < count) return next();
-            stop();
+            if (!opened && ++failedNodes < count) return tryNextNode();
             if (opened) preferred = (index + 1) % count;
-            events.end(error);
+            life.end(error);
           },
         };
-        if (count > 1 && tried < count - 1) {
-          timer = setTimeout(() => {
-            timer = null;
+        if (count > 1 && failedNodes < count - 1) {
+          nodeTimer = setTimeout(() => {
             sink.end(pushlineError('timeout', name + ' node did not answer within ' + options.nodeTimeout + ' ms', name));
           }, options.nodeTimeout);
         }
         try {
-          const c = connect(nodeUrl(nodes[index], query, null), cursor, req, sink);
+          const started = connect(withQuery(nodes[index].split('#')[0], query), cursor, request, sink);
           // The connection may have failed (and the next node started) before connect returned.
-          if (current()) conn = c;
-          else c.close();
+          if (current()) connection = started;
+          else started.close();
         } catch (e) {
           // Constructors throw for URLs the browser refuses (mixed content, a blocked port).
           sink.end(pushlineError('refused', name + ' could not start: ' + (e as Error).message, name));
         }
       };
-      const next = () => {
-        clearTimer();
-        const old = conn;
-        conn = null;
-        if (old) old.close();
+      const tryNextNode = () => {
+        closeNode();
         index = (index + 1) % count;
         start();
       };
-      const stop = () => {
-        live = false;
-        clearTimer();
-        const old = conn;
-        conn = null;
-        if (old) old.close();
-      };
       start();
       return {
-        send: (data) => !!(live && opened && conn && conn.send(data)),
-        close() {
-          if (live) stop();
-        },
+        send: (data) => !!(life.live && opened && connection && connection.send(data)),
+        close: () => life.close(),
       };
     },
   };

@@ -1,5 +1,6 @@
 import { pushlineError } from '../../errors.js';
-import { nodeUrl, type Connect } from './node.js';
+import { ConnectionLife } from '../../transports/transport.js';
+import { subscriberUrl, type Connect } from './node.js';
 
 export interface SseOptions {
   /**
@@ -20,54 +21,43 @@ export interface SseOptions {
  * on error it is closed and the client's policy decides.
  */
 export function sseConnect(options: SseOptions): Connect {
-  return (url, cursor, req, sink) => {
-    const es = new EventSource(nodeUrl(url, '', cursor), { withCredentials: req.withCredentials });
+  return (url, cursor, request, sink) => {
+    // EventSource cannot carry headers: the token goes in the query, as on the core sse transport.
+    const source = new EventSource(subscriberUrl(url, cursor, { access_token: request.token() }), { withCredentials: request.withCredentials });
     let opened = false;
-    let live = true;
-    const onMessage = (e: MessageEvent<string>) => {
-      if (!live) return;
-      if (e.data.length > req.maxMessageSize) {
-        stop();
-        return sink.end(pushlineError('too-large', 'an SSE event exceeded maxMessageSize', 'sse'));
+    const names = options.events;
+    const onMessage = (event: MessageEvent<string>) => {
+      if (!life.live) return;
+      if (event.data.length > request.maxMessageSize) {
+        return life.end(pushlineError('too-large', 'an SSE event exceeded maxMessageSize', 'sse'));
       }
-      if (!e.lastEventId) return sink.garbage('an SSE event without an id');
-      sink.message(e.lastEventId, e.data);
+      if (!event.lastEventId) return sink.garbage('an SSE event without an id');
+      sink.message(event.lastEventId, event.data);
     };
     const onPing = () => {
-      if (live) sink.ping();
+      if (life.live) sink.ping();
     };
-    const names = options.events;
-    const stop = () => {
-      live = false;
-      es.onopen = es.onmessage = es.onerror = null;
-      for (let i = 0; i < names.length; i++) es.removeEventListener(names[i], onMessage as EventListener);
-      es.removeEventListener(options.pingEvent, onPing);
-      es.close();
-    };
-    es.onopen = () => {
-      if (!live || opened) return;
+    const life = new ConnectionLife(sink, () => {
+      source.onopen = source.onmessage = source.onerror = null;
+      for (let i = 0; i < names.length; i++) source.removeEventListener(names[i], onMessage as EventListener);
+      source.removeEventListener(options.pingEvent, onPing);
+      source.close();
+    });
+    source.onopen = () => {
+      if (!life.live || opened) return;
       opened = true;
       sink.open();
     };
-    es.onmessage = onMessage;
-    for (let i = 0; i < names.length; i++) es.addEventListener(names[i], onMessage as EventListener);
-    es.addEventListener(options.pingEvent, onPing);
-    es.onerror = () => {
-      if (!live) return;
-      stop();
-      sink.end(
-        pushlineError(
-          opened ? 'closed' : 'refused',
-          opened ? 'the nchan event stream ended' : 'EventSource failed (HTTP error, wrong content type, CORS or network error)',
-          'sse',
-        ),
-      );
+    source.onmessage = onMessage;
+    for (let i = 0; i < names.length; i++) source.addEventListener(names[i], onMessage as EventListener);
+    source.addEventListener(options.pingEvent, onPing);
+    source.onerror = () => {
+      const why = opened ? 'the nchan event stream ended' : 'EventSource failed (HTTP error, wrong content type, CORS or network error)';
+      life.end(pushlineError(opened ? 'closed' : 'refused', why, 'sse'));
     };
     return {
       send: () => false,
-      close() {
-        if (live) stop();
-      },
+      close: () => life.close(),
     };
   };
 }

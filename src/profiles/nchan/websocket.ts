@@ -1,5 +1,8 @@
 import { pushlineError } from '../../errors.js';
-import { nodeUrl, type Connect } from './node.js';
+import { ConnectionLife } from '../../transports/transport.js';
+import { ABNORMAL_CLOSURE, CLOSING, OPEN } from '../../transports/websocket.js';
+import { webSocketUrl } from '../../url.js';
+import { subscriberUrl, type Connect } from './node.js';
 import { parseMetaFrame } from './parse.js';
 
 /** The nchan WebSocket subprotocol that prefixes each message with its id. */
@@ -23,66 +26,57 @@ export interface WebSocketOptions {
  * WebSocket cannot send headers).
  */
 export function websocketConnect(options: WebSocketOptions): Connect {
-  return (url, cursor, req, sink) => {
-    const ws = new WebSocket(nodeUrl(url, '', cursor).replace(/^http/i, 'ws'), [META_PROTOCOL]);
+  return (url, cursor, request, sink) => {
+    // A browser WebSocket cannot carry headers: the token goes in the query, as on the core transport.
+    const socket = new WebSocket(webSocketUrl(subscriberUrl(url, cursor, { access_token: request.token() })), [META_PROTOCOL]);
     let opened = false;
-    let live = true;
-    let beat: ReturnType<typeof setInterval> | null = null;
-    const hb = options.heartbeat;
-    const stop = () => {
-      live = false;
-      if (beat !== null) clearInterval(beat);
-      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
-      if (ws.readyState < 2) ws.close();
-    };
-    ws.onopen = () => {
+    let heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+    const heartbeat = options.heartbeat;
+    const life = new ConnectionLife(sink, () => {
+      clearInterval(heartbeatTimer);
+      socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
+      if (socket.readyState < CLOSING) socket.close();
+    });
+    socket.onopen = () => {
       // Engines that do not enforce the subprotocol handshake: without it frames have no ids.
-      if (ws.protocol && ws.protocol !== META_PROTOCOL) {
-        stop();
-        return sink.end(pushlineError('refused', 'nchan did not accept the ' + META_PROTOCOL + ' subprotocol', 'websocket'));
+      if (socket.protocol && socket.protocol !== META_PROTOCOL) {
+        return life.end(pushlineError('refused', 'nchan did not accept the ' + META_PROTOCOL + ' subprotocol', 'websocket'));
       }
       opened = true;
-      if (hb) {
-        beat = setInterval(() => {
-          if (ws.readyState === 1) ws.send(hb.send);
-        }, hb.interval);
+      if (heartbeat) {
+        heartbeatTimer = setInterval(() => {
+          if (socket.readyState === OPEN) socket.send(heartbeat.send);
+        }, heartbeat.interval);
       }
       sink.open();
     };
-    ws.onmessage = (e: MessageEvent) => {
-      const data: unknown = e.data;
+    socket.onmessage = (event: MessageEvent) => {
+      const data: unknown = event.data;
       if (typeof data !== 'string') return sink.garbage('a binary WebSocket frame');
-      if (hb && data === hb.reply) return sink.ping();
-      if (data.length > req.maxMessageSize) {
-        stop();
-        return sink.end(pushlineError('too-large', 'a WebSocket frame exceeded maxMessageSize', 'websocket'));
+      if (heartbeat && data === heartbeat.reply) return sink.ping();
+      if (data.length > request.maxMessageSize) {
+        return life.end(pushlineError('too-large', 'a WebSocket frame exceeded maxMessageSize', 'websocket'));
       }
-      const m = parseMetaFrame(data);
-      if (!m) return sink.garbage('a WebSocket frame without ' + META_PROTOCOL + ' metadata');
-      sink.message(m.id, m.data);
+      const message = parseMetaFrame(data);
+      if (!message) return sink.garbage('a WebSocket frame without ' + META_PROTOCOL + ' metadata');
+      sink.message(message.id, message.data);
     };
     // nchan closes with 1000 and the HTTP status as the reason ("408 Request Timeout" at
     // nchan_subscriber_timeout, "410 Gone" when the channel is deleted).
-    ws.onclose = (e: CloseEvent) => {
-      if (!live) return;
-      stop();
-      const why = 'WebSocket closed with code ' + e.code + (e.reason ? ' (' + e.reason + ')' : '');
-      sink.end(pushlineError(opened ? 'closed' : 'refused', why, 'websocket', { closeCode: e.code }));
+    socket.onclose = (event: CloseEvent) => {
+      const why = 'WebSocket closed with code ' + event.code + (event.reason ? ' (' + event.reason + ')' : '');
+      life.end(pushlineError(opened ? 'closed' : 'refused', why, 'websocket', { closeCode: event.code }));
     };
-    ws.onerror = () => {
-      if (!live || opened) return;
-      stop();
-      sink.end(pushlineError('refused', 'WebSocket failed before open', 'websocket', { closeCode: 1006 }));
+    socket.onerror = () => {
+      if (!opened) life.end(pushlineError('refused', 'WebSocket failed before open', 'websocket', { closeCode: ABNORMAL_CLOSURE }));
     };
     return {
       send(data) {
-        if (!options.publish || !live || ws.readyState !== 1) return false;
-        ws.send(data);
+        if (!options.publish || !life.live || socket.readyState !== OPEN) return false;
+        socket.send(data);
         return true;
       },
-      close() {
-        if (live) stop();
-      },
+      close: () => life.close(),
     };
   };
 }

@@ -1,6 +1,25 @@
-/** Waiting helpers shared by the reference-server tests and the nchan tests (no server needed). */
+/** Helpers shared by the reference-server tests and the nchan tests (no server needed). */
 import type { Client } from '../../src/index.js';
-import type { ClientEvents } from '../../src/types.js';
+import type { BuiltInTransport, ClientEvents } from '../../src/types.js';
+
+/** The four transports, in the default order. */
+export const ALL: BuiltInTransport[] = ['websocket', 'sse', 'streaming', 'longpoll'];
+
+/** The engine running the test, for the few behaviours that differ between engines. */
+export const ENGINE: 'chromium' | 'firefox' | 'webkit' = /Firefox\//.test(navigator.userAgent)
+  ? 'firefox'
+  : /Chrome\//.test(navigator.userAgent)
+    ? 'chromium'
+    : 'webkit';
+
+/** Lost, duplicated and out-of-order ids against what was published. */
+export function audit(published: string[], got: string[]): { lost: number; duplicated: number; inOrder: boolean } {
+  const seen = new Set<string>();
+  let duplicated = 0;
+  for (const id of got) seen.has(id) ? duplicated++ : seen.add(id);
+  const lost = published.filter((id) => !seen.has(id)).length;
+  return { lost, duplicated, inOrder: JSON.stringify(got) === JSON.stringify(published) };
+}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

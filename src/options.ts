@@ -1,0 +1,146 @@
+/**
+ * The client's options: defaults, checks, and the options that may be functions (re-read before
+ * every connection attempt, so that a token can be refreshed).
+ */
+import { DEFAULT_RECONNECT } from './backoff.js';
+import type { Feature } from './features/host.js';
+import type { TransportFactory } from './transports/transport.js';
+import { DEFAULT_DELIMITER } from './transports/streaming.js';
+import type { ClientOptions, Dynamic, Endpoints, ReconnectOptions } from './types.js';
+
+export const DEFAULT_CONNECT_TIMEOUT = 10000;
+const DEFAULT_HEARTBEAT_TIMEOUT = 45000;
+const DEFAULT_MAX_MESSAGE_SIZE = 1048576;
+const DEFAULT_SEND_QUEUE_SIZE = 100;
+const DEFAULT_PAUSE_AFTER = 30000;
+
+/**
+ * Options with the parts already chosen: transport factories instead of names, and the optional
+ * features. `connect()` passes all four built-in transports and every feature; `createClient()`
+ * takes only what it is given, so a bundler keeps only those.
+ */
+export type ClientSettings = Omit<ClientOptions, 'transports'> & {
+  transports: TransportFactory[];
+  /** Optional features the options may turn on: `sharing`, `upgrading`, `remembering`. */
+  features?: Feature[];
+};
+
+/** @internal The options with every default applied. */
+export interface Settings {
+  transports: TransportFactory[];
+  endpoints: Endpoints;
+  connectTimeout: number;
+  heartbeatTimeout: number;
+  /** Null when reconnection is off. */
+  reconnect: Required<ReconnectOptions> | null;
+  withCredentials: boolean;
+  headers: Dynamic<Record<string, string>>;
+  query: Dynamic<Record<string, string>>;
+  token: Dynamic<string | null>;
+  delimiter: string;
+  maxMessageSize: number;
+  sendQueueSize: number;
+  /** Ms hidden before the connection pauses, or null to keep it in hidden pages. */
+  pauseAfter: number | null;
+}
+
+function orDefault<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value;
+}
+
+export function resolveSettings(options: ClientSettings): Settings {
+  const transports = options.transports;
+  if (!transports || !transports.length) throw new TypeError('Pushline: `transports` is empty');
+  const delimiter = orDefault(options.delimiter, DEFAULT_DELIMITER);
+  if (!delimiter) throw new TypeError('Pushline: `delimiter` is empty');
+  const reconnect = options.reconnect;
+  let reconnectSettings: Required<ReconnectOptions> | null = null;
+  if (reconnect !== false) {
+    const given = reconnect || {};
+    reconnectSettings = {
+      initialDelay: orDefault(given.initialDelay, DEFAULT_RECONNECT.initialDelay),
+      maxDelay: orDefault(given.maxDelay, DEFAULT_RECONNECT.maxDelay),
+      factor: orDefault(given.factor, DEFAULT_RECONNECT.factor),
+      jitter: orDefault(given.jitter, DEFAULT_RECONNECT.jitter),
+      maxAttempts: orDefault(given.maxAttempts, DEFAULT_RECONNECT.maxAttempts),
+      budget: orDefault(given.budget, DEFAULT_RECONNECT.budget),
+    };
+  }
+  return {
+    transports,
+    endpoints: options.endpoints || {},
+    connectTimeout: orDefault(options.connectTimeout, DEFAULT_CONNECT_TIMEOUT),
+    heartbeatTimeout: orDefault(options.heartbeatTimeout, DEFAULT_HEARTBEAT_TIMEOUT),
+    reconnect: reconnectSettings,
+    withCredentials: !!options.withCredentials,
+    headers: options.headers || {},
+    query: options.query || {},
+    token: options.token || null,
+    delimiter,
+    maxMessageSize: orDefault(options.maxMessageSize, DEFAULT_MAX_MESSAGE_SIZE),
+    sendQueueSize: orDefault(options.sendQueueSize, DEFAULT_SEND_QUEUE_SIZE),
+    pauseAfter: options.whenHidden === 'pause' ? orDefault(options.pauseAfter, DEFAULT_PAUSE_AFTER) : null,
+  };
+}
+
+/** What the options given as functions returned for one connection attempt. */
+export interface DynamicValues {
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  token: string | null;
+}
+
+type Thenable<T> = { then(resolved: (value: T) => void, rejected: (reason: unknown) => void): unknown };
+
+function isThenable(value: unknown): value is Thenable<unknown> {
+  return !!value && typeof (value as Thenable<unknown>).then === 'function';
+}
+
+/**
+ * Calls the options given as functions, in order (`headers`, `query`, `token`), and waits for
+ * the promises they return. Calls `done` with the values, or `failed` with the option's name and
+ * what it threw or rejected with; no option is called after one that threw. Promise-free, so
+ * that the ES5 script tag needs no Promise.
+ */
+export function resolveDynamic(
+  settings: Settings,
+  done: (values: DynamicValues) => void,
+  failed: (option: keyof DynamicValues, reason: unknown) => void,
+): void {
+  const values: DynamicValues = { headers: {}, query: {}, token: null };
+  const keys: (keyof DynamicValues)[] = ['headers', 'query', 'token'];
+  let waiting = 1;
+  let over = false;
+  const settle = () => {
+    if (--waiting === 0 && !over) done(values);
+  };
+  const fail = (key: keyof DynamicValues, reason: unknown) => {
+    if (over) return;
+    over = true;
+    failed(key, reason);
+  };
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    let value: unknown = settings[key];
+    if (typeof value === 'function') {
+      try {
+        value = (value as () => unknown)();
+      } catch (e) {
+        return fail(key, e);
+      }
+    }
+    if (isThenable(value)) {
+      waiting++;
+      value.then(
+        (resolved) => {
+          (values as unknown as Record<string, unknown>)[key] = resolved;
+          settle();
+        },
+        (reason) => fail(key, reason),
+      );
+    } else {
+      (values as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  settle();
+}
