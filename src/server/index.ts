@@ -48,11 +48,14 @@ export interface ServerOptions {
   onMessage?: (data: string, info: MessageInfo) => void | Promise<void>;
   /** Ms of silence after which a live connection gets a ping frame; 0 disables. Default 15000. */
   heartbeat?: number;
-  /** Ms a long poll is held before it is answered with a ping. Default 25000. */
+  /** Ms a long poll is held before it is answered with a ping (at least 1). Default 25000. */
   pollTimeout?: number;
   /** Streaming delimiter when the client sends none. Default '\n'. */
   delimiter?: string;
-  /** Largest request body accepted (POST /send, controls); larger gets 413. Default 1 MiB. */
+  /**
+   * Largest request body accepted, in bytes, from 1 to 2^31 − 1 (POST /send, the controls; also
+   * the largest WebSocket message). Larger gets 413 (WebSocket: close 1009). Default 1 MiB.
+   */
   maxBodySize?: number;
   /**
    * Reconnection time in ms to ask clients for: sent as `retry` in every open frame and as the
@@ -86,28 +89,49 @@ export interface PushlineServer {
   close(): Promise<void>;
 }
 
-function positive(name: string, value: number, min: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) throw new RangeError(`${name} must be a number ≥ ${min}`);
+/** The longest delay setTimeout honours: a longer one fires after 1 ms instead (Node clamps it). */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * The largest maxBodySize. `ws` keeps its maxPayload in a 32-bit integer and reads 0 (or what
+ * wraps to 0 or below) as "no limit", so 0 and anything above this would leave WebSocket frames
+ * unbounded while HTTP bodies are limited. (0 would also refuse every HTTP message.)
+ */
+const MAX_BODY_SIZE = 2 ** 31 - 1;
+
+interface Range {
+  min: number;
+  /** Default: no upper bound. */
+  max?: number;
+  /** Whole numbers only. Default false. */
+  integer?: boolean;
+}
+
+/** Returns `value` when it is a number within `range`, else throws a RangeError naming the option. */
+function checkRange(name: string, value: unknown, { min, max = Infinity, integer = false }: Range): number {
+  const fits = typeof value === 'number' && (integer ? Number.isInteger(value) : Number.isFinite(value)) && value >= min && value <= max;
+  if (!fits) {
+    const bounds = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new RangeError(`${name} must be ${integer ? 'an integer' : 'a number'} ${bounds}, got ${String(value)}`);
+  }
   return value;
 }
 
 /** Creates the reference server and resolves once it listens. */
 export async function createServer(options: ServerOptions = {}): Promise<PushlineServer> {
-  const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError('port must be an integer 0–65535');
-  const history = options.history ?? 1000;
-  if (!Number.isInteger(history) || history < 0) throw new RangeError('history must be an integer ≥ 0');
   if (options.allowOrigins !== undefined && !Array.isArray(options.allowOrigins)) throw new TypeError('allowOrigins must be an array of origins');
   const server = new ReferenceServer({
     ...options,
-    port,
+    port: checkRange('port', options.port ?? 0, { min: 0, max: 65535, integer: true }),
     host: options.host ?? '127.0.0.1',
-    history,
+    history: checkRange('history', options.history ?? 1000, { min: 0, integer: true }),
     mounts: options.mounts ?? {},
-    heartbeat: positive('heartbeat', options.heartbeat ?? 15000, 0),
-    pollTimeout: positive('pollTimeout', options.pollTimeout ?? 25000, 1),
+    heartbeat: checkRange('heartbeat', options.heartbeat ?? 15000, { min: 0, max: MAX_DELAY_MS }), // 0: no pings
+    pollTimeout: checkRange('pollTimeout', options.pollTimeout ?? 25000, { min: 1, max: MAX_DELAY_MS }),
     delimiter: options.delimiter ?? '\n',
-    maxBodySize: positive('maxBodySize', options.maxBodySize ?? 1024 * 1024, 0),
+    maxBodySize: checkRange('maxBodySize', options.maxBodySize ?? 1024 * 1024, { min: 1, max: MAX_BODY_SIZE, integer: true }),
+    // An integer: the SSE retry field is digits only.
+    retry: options.retry === undefined ? undefined : checkRange('retry', options.retry, { min: 0, max: MAX_DELAY_MS, integer: true }),
   });
   await server.listen();
   return server;

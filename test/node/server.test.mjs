@@ -749,3 +749,40 @@ describe('retry option', () => {
     assert.equal('retry' in JSON.parse(poll.body)[0], false);
   });
 });
+
+describe('option checks', () => {
+  /** createServer(options) must reject with a RangeError that names `name`. */
+  const refuses = (name, options) => assert.rejects(createServer({ port: 0, ...options }), { name: 'RangeError', message: new RegExp(`^${name} must be`) }, JSON.stringify(options));
+
+  test('heartbeat: 0 turns pings off; negative, non-finite, non-number and timer-overflowing values are refused', async (t) => {
+    const srv = await start(t, { heartbeat: 0 });
+    const [open] = JSON.parse((await request(srv.url + '/poll')).body);
+    assert.equal(open.type, 'open');
+    const s = openStream(srv.url + '/stream');
+    t.after(() => s.close());
+    await waitFor(() => streamFrames(s.text).length === 1, 'the open frame');
+    assert.equal(streamFrames(s.text)[0].heartbeat, 0);
+    for (const heartbeat of [-1, NaN, Infinity, '100', 2 ** 31]) await refuses('heartbeat', { heartbeat });
+  });
+
+  test('pollTimeout must be at least 1 ms (and fit a timer)', async (t) => {
+    for (const pollTimeout of [0, 0.5, -5, NaN, '25000', 2 ** 31]) await refuses('pollTimeout', { pollTimeout });
+    const srv = await start(t, { pollTimeout: 1 });
+    const [open] = JSON.parse((await request(srv.url + '/poll')).body);
+    assert.deepEqual(JSON.parse((await request(`${srv.url}/poll?session=${open.session}`)).body), [{ type: 'ping' }]);
+  });
+
+  test('maxBodySize is a whole number of bytes from 1 to 2^31 - 1 (the WebSocket limit too)', async (t) => {
+    for (const maxBodySize of [0, -1, 1.5, NaN, '1024', 2 ** 31]) await refuses('maxBodySize', { maxBodySize });
+    const srv = await start(t, { maxBodySize: 1 });
+    assert.equal((await request(srv.url + '/send', { method: 'POST', body: 'x' })).status, 204);
+    assert.equal((await request(srv.url + '/send', { method: 'POST', body: 'xy' })).status, 413);
+  });
+
+  test('port, history and retry must be whole numbers in range', async () => {
+    for (const port of [-1, 65536, 1.5, '80']) await refuses('port', { port });
+    for (const history of [-1, 1.5, NaN, '10']) await refuses('history', { history });
+    for (const retry of [-1, 2.5, NaN, '3000', 2 ** 31]) await refuses('retry', { retry });
+    await assert.rejects(createServer({ allowOrigins: 'http://a.test' }), TypeError);
+  });
+});
