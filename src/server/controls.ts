@@ -7,6 +7,10 @@
  *   POST /_control/block    {"transport","mode"} → 204
  *   GET  /_control/received → what clients sent, oldest first
  *   GET  /_control/stats    → {"requests", "connections"}
+ *
+ * They are unauthenticated: anyone who reaches the server could publish or cut connections. So
+ * the server routes here only when created with `controls: true` (CLI `--controls`); otherwise
+ * these paths are unknown paths like any other.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BLOCK_MODES, type BlockMode } from './faults.js';

@@ -14,7 +14,7 @@
  *   frames.ts    frame encoding, the delimiter safety rule
  *   history.ts   the bounded history (pure)
  *   faults.ts    block modes: refuse, hang, buffer
- *   controls.ts  the HTTP test controls (/_control/*)
+ *   controls.ts  the HTTP test controls (/_control/*), off unless asked for
  *   http.ts      response helpers, request bodies, CORS
  *   files.ts     static files
  *   cli.ts       the pushline-server command
@@ -64,6 +64,12 @@ export interface ServerOptions {
   retry?: number;
   /** Origins allowed to connect ('*' for any); default: any, reflected. The server's own origin is always allowed. */
   allowOrigins?: string[];
+  /**
+   * Serve the HTTP test controls (`POST /_control/publish|drop|block`, `GET /_control/received`,
+   * `GET /_control/stats`) for tests and demos in a browser. They are unauthenticated, so they
+   * are off by default: their paths then answer 404 like any unknown path. Default false.
+   */
+  controls?: boolean;
 }
 
 export interface PublishOptions {
@@ -120,6 +126,7 @@ function checkRange(name: string, value: unknown, { min, max = Infinity, integer
 /** Creates the reference server and resolves once it listens. */
 export async function createServer(options: ServerOptions = {}): Promise<PushlineServer> {
   if (options.allowOrigins !== undefined && !Array.isArray(options.allowOrigins)) throw new TypeError('allowOrigins must be an array of origins');
+  if (options.controls !== undefined && typeof options.controls !== 'boolean') throw new TypeError('controls must be true or false');
   const server = new ReferenceServer({
     ...options,
     port: checkRange('port', options.port ?? 0, { min: 0, max: 65535, integer: true }),
@@ -132,6 +139,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pushlin
     maxBodySize: checkRange('maxBodySize', options.maxBodySize ?? 1024 * 1024, { min: 1, max: MAX_BODY_SIZE, integer: true }),
     // An integer: the SSE retry field is digits only.
     retry: options.retry === undefined ? undefined : checkRange('retry', options.retry, { min: 0, max: MAX_DELAY_MS, integer: true }),
+    controls: options.controls ?? false,
   });
   await server.listen();
   return server;

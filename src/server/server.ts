@@ -33,7 +33,8 @@ export class ReferenceServer implements PushlineServer {
   private readonly polls: LongPolls;
   /** Every open TCP connection, so that close() need not wait for any. */
   private readonly sockets = new Set<Socket>();
-  private readonly controls: Controls;
+  /** The HTTP test controls; null unless asked for (they are unauthenticated). */
+  private readonly controls: Controls | null;
   private readonly defaultDelimiting: Delimiting;
   private closing: Promise<void> | null = null;
 
@@ -43,7 +44,7 @@ export class ReferenceServer implements PushlineServer {
     this.defaultDelimiting = fallback;
     this.channel = new Channel(o.history, o.retry);
     this.polls = new LongPolls(this.channel, o.pollTimeout);
-    this.controls = new Controls(this, o.maxBodySize);
+    this.controls = o.controls ? new Controls(this, o.maxBodySize) : null;
     // Not attached to the HTTP server: onUpgrade applies origins and blocks before handing over.
     this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: o.maxBodySize });
     this.http = http.createServer({ noDelay: true });
@@ -155,7 +156,8 @@ export class ReferenceServer implements PushlineServer {
       case 'websocket':
         return plain(res, 426, 'WebSocket upgrade required', { Upgrade: 'websocket' });
     }
-    if (url.pathname.startsWith(CONTROL_PREFIX)) {
+    // Without controls, their paths are left to the static files like any other path.
+    if (this.controls && url.pathname.startsWith(CONTROL_PREFIX)) {
       return this.controls.handle(req, res, url.pathname.slice(CONTROL_PREFIX.length));
     }
     return this.onStatic(req, res, url);
@@ -224,7 +226,7 @@ export class ReferenceServer implements PushlineServer {
 
   /** What clients send: kept for the controls, handed to onMessage. False if onMessage threw. */
   private deliver(data: string, info: MessageInfo): boolean {
-    this.controls.record(data, info);
+    this.controls?.record(data, info);
     try {
       const result: unknown = this.o.onMessage?.(data, info);
       if (result instanceof Promise) result.catch((err) => console.error('pushline-server: onMessage rejected:', err));
