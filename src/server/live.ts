@@ -167,37 +167,37 @@ const STREAMING_HEADERS = {
  * Answers an SSE or streaming request with a long-held response and its prelude; frames then go
  * through the returned Live.
  */
-export function httpStreamLive(req: IncomingMessage, res: ServerResponse, o: HttpStreamOptions): Live {
-  const sse = o.transport === 'sse';
+export function httpStreamLive(req: IncomingMessage, res: ServerResponse, options: HttpStreamOptions): Live {
+  const sse = options.transport === 'sse';
   res.writeHead(200, sse ? SSE_HEADERS : STREAMING_HEADERS);
   // Status and headers go out now, even under 'buffer': the client must see an answer.
   res.flushHeaders();
   req.socket.setNoDelay(true);
-  const { delimiter, escape } = o.delimiting;
+  const { delimiter, escape } = options.delimiting;
   const live = new Live({
-    transport: o.transport,
-    session: o.session,
+    transport: options.transport,
+    session: options.session,
     encode: sse ? sseEvent : (json) => escape(json) + delimiter,
     write: (chunk) => res.write(chunk),
     kill: () => res.destroy(),
     end: () => res.end(),
-    held: o.held,
-    heartbeat: o.heartbeat,
+    held: options.held,
+    heartbeat: options.heartbeat,
   });
-  live.raw(sse ? SSE_PRELUDE + (o.retry !== undefined ? `retry: ${o.retry}\n\n` : '') : streamPrelude(delimiter));
+  live.raw(sse ? SSE_PRELUDE + (options.retry !== undefined ? `retry: ${options.retry}\n\n` : '') : streamPrelude(delimiter));
   return live;
 }
 
 /** A Live over an open WebSocket: one frame per message. */
-export function webSocketLive(ws: WebSocket, o: { session: string; heartbeat: number; held: () => boolean }): Live {
+export function webSocketLive(ws: WebSocket, options: { session: string; heartbeat: number; held: () => boolean }): Live {
   return new Live({
     transport: 'websocket',
-    session: o.session,
+    session: options.session,
     encode: (json) => json,
     write: (chunk) => ws.send(chunk),
     kill: () => ws.terminate(),
     end: () => ws.close(1001, 'server closing'),
-    held: o.held,
-    heartbeat: o.heartbeat,
+    held: options.held,
+    heartbeat: options.heartbeat,
   });
 }

@@ -38,15 +38,15 @@ export class ReferenceServer implements PushlineServer {
   private readonly defaultDelimiting: Delimiting;
   private closing: Promise<void> | null = null;
 
-  constructor(private readonly o: Settings) {
-    const fallback = delimiting(o.delimiter);
-    if (!fallback) throw new TypeError(`invalid delimiter: ${JSON.stringify(o.delimiter)} (see PROTOCOL.md, delimiter safety rule)`);
+  constructor(private readonly settings: Settings) {
+    const fallback = delimiting(settings.delimiter);
+    if (!fallback) throw new TypeError(`invalid delimiter: ${JSON.stringify(settings.delimiter)} (see PROTOCOL.md, delimiter safety rule)`);
     this.defaultDelimiting = fallback;
-    this.channel = new Channel(o.history, o.retry);
-    this.polls = new LongPolls(this.channel, o.pollTimeout);
-    this.controls = o.controls ? new Controls(this, o.maxBodySize) : null;
+    this.channel = new Channel(settings.history, settings.retry);
+    this.polls = new LongPolls(this.channel, settings.pollTimeout);
+    this.controls = settings.controls ? new Controls(this, settings.maxBodySize) : null;
     // Not attached to the HTTP server: onUpgrade applies origins and blocks before handing over.
-    this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: o.maxBodySize });
+    this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: settings.maxBodySize });
     this.http = http.createServer({ noDelay: true });
     this.http.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
@@ -69,16 +69,16 @@ export class ReferenceServer implements PushlineServer {
   async listen(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);
-      this.http.listen(this.o.port, this.o.host, () => {
+      this.http.listen(this.settings.port, this.settings.host, () => {
         this.http.off('error', reject);
         resolve();
       });
     });
     this.http.on('error', (err) => console.error('pushline-server:', err));
     const address = this.http.address();
-    this.port = typeof address === 'object' && address ? address.port : this.o.port;
+    this.port = typeof address === 'object' && address ? address.port : this.settings.port;
     // A wildcard bind is reached through loopback; IPv6 literals need brackets in a URL.
-    const host = this.o.host === '0.0.0.0' ? '127.0.0.1' : this.o.host === '::' ? '::1' : this.o.host;
+    const host = this.settings.host === '0.0.0.0' ? '127.0.0.1' : this.settings.host === '::' ? '::1' : this.settings.host;
     this.url = `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
   }
 
@@ -139,7 +139,7 @@ export class ReferenceServer implements PushlineServer {
     if (endpoint && endpoint !== 'websocket' && req.method !== 'OPTIONS') this.stats[endpoint]++;
 
     const origin = req.headers.origin;
-    if (origin !== undefined && !originAllowed(this.o.allowOrigins, origin, req.headers.host)) {
+    if (origin !== undefined && !originAllowed(this.settings.allowOrigins, origin, req.headers.host)) {
       res.setHeader('Vary', 'Origin');
       return plain(res, 403, 'origin not allowed');
     }
@@ -200,9 +200,9 @@ export class ReferenceServer implements PushlineServer {
     const live = httpStreamLive(req, res, {
       transport,
       session: this.channel.newSession(transport),
-      heartbeat: this.o.heartbeat,
+      heartbeat: this.settings.heartbeat,
       held: () => this.faults.mode(transport) === 'buffer',
-      retry: this.o.retry,
+      retry: this.settings.retry,
       delimiting: framing,
     });
     this.startLive(live, cursor);
@@ -211,12 +211,12 @@ export class ReferenceServer implements PushlineServer {
 
   /** Sends the open frame and the replay, then subscribes. */
   private startLive(live: Live, cursor: string | null): void {
-    this.lives.start(live, this.channel.opening(live.session, cursor, this.o.heartbeat));
+    this.lives.start(live, this.channel.opening(live.session, cursor, this.settings.heartbeat));
   }
 
   private async onSend(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method !== 'POST') return plain(res, 405, 'POST only', { Allow: 'POST, OPTIONS' });
-    const body = await readBody(req, this.o.maxBodySize);
+    const body = await readBody(req, this.settings.maxBodySize);
     if (!body.length) return plain(res, 400, 'missing body');
     const session = url.searchParams.get('session') || null;
     const transport = session ? this.channel.transportOf(session) : null;
@@ -228,7 +228,7 @@ export class ReferenceServer implements PushlineServer {
   private deliver(data: string, info: MessageInfo): boolean {
     this.controls?.record(data, info);
     try {
-      const result: unknown = this.o.onMessage?.(data, info);
+      const result: unknown = this.settings.onMessage?.(data, info);
       if (result instanceof Promise) result.catch((err) => console.error('pushline-server: onMessage rejected:', err));
       return true;
     } catch (err) {
@@ -239,7 +239,7 @@ export class ReferenceServer implements PushlineServer {
 
   private async onStatic(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 404, 'not found');
-    const file = findFile(url.pathname, this.o.mounts, this.o.static);
+    const file = findFile(url.pathname, this.settings.mounts, this.settings.static);
     if (!file || !(await sendFile(file, req, res))) plain(res, 404, 'not found');
   }
 
@@ -251,7 +251,7 @@ export class ReferenceServer implements PushlineServer {
     if (!url || endpointAt(url.pathname) !== 'websocket') return rawResponse(socket, 404, 'Not Found', 'not found\n');
     this.stats.websocket++;
     const origin = req.headers.origin;
-    if (origin !== undefined && !originAllowed(this.o.allowOrigins, origin, req.headers.host)) {
+    if (origin !== undefined && !originAllowed(this.settings.allowOrigins, origin, req.headers.host)) {
       return rawResponse(socket, 403, 'Forbidden', 'origin not allowed\n');
     }
     const mode = this.faults.mode('websocket');
@@ -266,7 +266,7 @@ export class ReferenceServer implements PushlineServer {
     if (this.closing) return ws.terminate();
     const live = webSocketLive(ws, {
       session: this.channel.newSession('websocket'),
-      heartbeat: this.o.heartbeat,
+      heartbeat: this.settings.heartbeat,
       held: () => this.faults.mode('websocket') === 'buffer',
     });
     // WebSocket clients cannot set headers: the query parameter is the only cursor.
