@@ -16,8 +16,9 @@ const require = createRequire(import.meta.url);
 const root = fileURLToPath(new URL('.', import.meta.url));
 const mswWorkerFile = require.resolve('msw/mockServiceWorker.js');
 
-// One reference server for the run; it also serves the repo (dist/ bundles, test/pages/).
-const server = await createServer({ port: 0, host: '127.0.0.1', static: root, heartbeat: 1000, pollTimeout: 5000 });
+// One reference server for the run; it also serves the repo (dist/ bundles, test/pages/). The
+// test pages publish, drop and block through its HTTP test controls (/_control/*).
+const server = await createServer({ port: 0, host: '127.0.0.1', static: root, heartbeat: 1000, pollTimeout: 5000, controls: true });
 const serverPlugin = {
   name: 'pushline-server',
   serve(ctx) {

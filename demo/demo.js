@@ -86,7 +86,8 @@
     busy = true;
     request('POST', '/_control/' + job.path, job.body, function (ok, text, status) {
       busy = false;
-      if (!ok) event('error', 'control ' + job.path + ' failed: HTTP ' + status);
+      // 404: the server runs without its test controls (start it with --controls).
+      if (!ok) event('error', 'control ' + job.path + ' failed: HTTP ' + status + (status === 404 ? ' (start the server with --controls)' : ''));
       pump();
     });
   }

@@ -36,7 +36,8 @@ export async function main({ out = path.join(root, 'test-output', 'demo.png'), l
   } catch (err) {
     throw new Error(`dist/server is missing or broken: run \`npm run build\` first (${err.message})`);
   }
-  const srv = await createServer({ port: 0, host: '127.0.0.1', static: root, heartbeat: 2000, pollTimeout: 5000 });
+  // The demo page drives the server through its HTTP test controls.
+  const srv = await createServer({ port: 0, host: '127.0.0.1', static: root, heartbeat: 2000, pollTimeout: 5000, controls: true });
   let browser = null;
   try {
     browser = await launchChromium();

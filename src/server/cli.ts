@@ -1,17 +1,26 @@
 #!/usr/bin/env node
 /**
- * pushline-server [--port N] [--host H] [--static DIR] [--history N]
+ * pushline-server [--port N] [--host H] [--static DIR] [--history N] [--controls]
  *
  * Prints one line, `Pushline reference server listening on URL` (the URL is the last token, for
  * scripts), and runs until SIGINT or SIGTERM. Serves the demo page (the package's demo folder,
- * when present) at the root, and the built bundles under /dist/.
+ * when present) at the root, and the built bundles under /dist/. `--controls` turns on the HTTP
+ * test controls (/_control/*), which the demo page uses; they are unauthenticated.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createServer } from './index.js';
 
-const USAGE = 'usage: pushline-server [--port N] [--host H] [--static DIR] [--history N]';
+const USAGE = [
+  'usage: pushline-server [--port N] [--host H] [--static DIR] [--history N] [--controls]',
+  '  --port N      TCP port (default 8787; 0 picks a free one)',
+  '  --host H      interface to bind (default 127.0.0.1)',
+  '  --static DIR  folder served at the root (default: the demo page)',
+  '  --history N   messages kept for resume (default 1000)',
+  '  --controls    serve the HTTP test controls /_control/* (publish, drop, block, received, stats),',
+  '                which the demo page uses. Unauthenticated: anyone who reaches the server can use them.',
+].join('\n');
 
 function integer(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -28,6 +37,7 @@ async function main(): Promise<void> {
         host: { type: 'string' },
         static: { type: 'string' },
         history: { type: 'string' },
+        controls: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -57,6 +67,7 @@ async function main(): Promise<void> {
     static: args.static ?? (existsSync(demo) ? demo : undefined),
     mounts: { '/dist': dist },
     history,
+    controls: args.controls ?? false,
   });
   console.log(`Pushline reference server listening on ${srv.url}`);
 

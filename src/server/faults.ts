@@ -17,11 +17,11 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { ignore, rawResponse, send } from './http.js';
+import { TRANSPORTS, type TransportName } from './protocol.js';
 
-export type TransportName = 'websocket' | 'sse' | 'streaming' | 'longpoll';
 export type BlockMode = 'refuse' | 'hang' | 'buffer';
 
-export const TRANSPORTS: readonly TransportName[] = ['websocket', 'sse', 'streaming', 'longpoll'];
 export const BLOCK_MODES: readonly BlockMode[] = ['refuse', 'hang', 'buffer'];
 
 export const BAD_GATEWAY_HTML = '<html><body><h1>502 Bad Gateway</h1></body></html>';
@@ -43,12 +43,7 @@ export class Faults {
 
   /** 'refuse' over HTTP: what a proxy answers when it will not carry the request. */
   refuse(res: ServerResponse): void {
-    res.writeHead(502, {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Content-Length': Buffer.byteLength(BAD_GATEWAY_HTML),
-      'Cache-Control': 'no-store',
-    });
-    res.end(BAD_GATEWAY_HTML);
+    send(res, 502, 'text/html; charset=utf-8', BAD_GATEWAY_HTML);
   }
 
   /** 'refuse' for a WebSocket upgrade: a plain HTTP 502 instead of 101, then close. */
@@ -59,13 +54,8 @@ export class Faults {
   /** 'hang': keep the connection open and silent until close() (or the client) ends it. */
   hang(socket: Duplex): void {
     this.hung.add(socket);
-    socket.on('error', () => {});
+    socket.on('error', ignore);
     socket.once('close', () => this.hung.delete(socket));
-  }
-
-  /** Number of connections currently held by 'hang'. */
-  get hanging(): number {
-    return this.hung.size;
   }
 
   /** Destroys every hung connection (used by close()). */
@@ -103,21 +93,4 @@ export class Valve {
     this.queue = [];
     for (const chunk of queue) this.write(chunk);
   }
-
-  /** Bytes are being held back right now. */
-  get holding(): boolean {
-    return this.queue.length > 0;
-  }
-}
-
-/** Writes a complete HTTP/1.1 response on a socket that Node's HTTP layer has let go (upgrades). */
-export function rawResponse(socket: Duplex, status: number, reason: string, body: string, type = 'text/plain; charset=utf-8'): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Connection: close\r\n\r\n${body}`,
-  );
 }

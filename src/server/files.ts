@@ -63,3 +63,15 @@ export async function sendFile(file: string, req: IncomingMessage, res: ServerRe
   await pipeline(createReadStream(file), res).catch(() => res.destroy());
   return true;
 }
+
+/**
+ * The file a URL path names: under the first mount whose prefix matches (a matching mount is
+ * final, even when the file is missing), else under `root`. Null when there is none.
+ */
+export function findFile(urlPath: string, mounts: Record<string, string>, root: string | undefined): string | null {
+  for (const [prefix, dir] of Object.entries(mounts)) {
+    const p = prefix.replace(/\/+$/, '');
+    if (urlPath === p || urlPath.startsWith(p + '/')) return resolveUnder(dir, urlPath.slice(p.length) || '/');
+  }
+  return root === undefined ? null : resolveUnder(root, urlPath);
+}

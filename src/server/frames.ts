@@ -16,10 +16,10 @@ export interface OpenFrame {
   retry?: number;
 }
 
-export function openFrame(o: OpenFrame): string {
-  const frame: Record<string, unknown> = { type: 'open', session: o.session, resumed: o.resumed, last: o.last, heartbeat: o.heartbeat };
-  if (o.gap) frame.gap = true;
-  if (o.retry !== undefined) frame.retry = o.retry;
+export function openFrame(open: OpenFrame): string {
+  const frame: Record<string, unknown> = { type: 'open', session: open.session, resumed: open.resumed, last: open.last, heartbeat: open.heartbeat };
+  if (open.gap) frame.gap = true;
+  if (open.retry !== undefined) frame.retry = open.retry;
   return JSON.stringify(frame);
 }
 

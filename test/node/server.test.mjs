@@ -156,7 +156,7 @@ describe('delimiter safety rule (pure)', () => {
 
 describe('publish', () => {
   test('returns sequential decimal ids, also through the control endpoint', async (t) => {
-    const srv = await start(t);
+    const srv = await start(t, { controls: true });
     assert.deepEqual([srv.publish('a'), srv.publish('b', { event: 'x' }), srv.publish('c')], ['1', '2', '3']);
     const one = await control(srv, 'publish', { data: 'd', event: 'chat' });
     assert.equal(one.status, 200);
@@ -373,7 +373,7 @@ describe('WebSocket', () => {
 describe('POST /send', () => {
   test('hands the body to onMessage with the session and its transport', async (t) => {
     const got = [];
-    const srv = await start(t, { onMessage: (data, info) => got.push([data, info]) });
+    const srv = await start(t, { controls: true, onMessage: (data, info) => got.push([data, info]) });
     const s = openStream(srv.url + '/sse');
     await waitFor(() => sseEvents(s.text).length === 1, 'open');
     const session = sseEvents(s.text)[0].frame.session;
@@ -407,7 +407,7 @@ describe('block modes', () => {
   const endpoints = { sse: '/sse', streaming: '/stream', longpoll: '/poll' };
 
   test('refuse: HTTP transports answer 502 with an HTML body, the WebSocket upgrade too', async (t) => {
-    const srv = await start(t);
+    const srv = await start(t, { controls: true });
     for (const [transport, p] of Object.entries(endpoints)) {
       srv.block(transport, 'refuse');
       const res = await request(srv.url + p);
@@ -496,7 +496,7 @@ describe('block modes', () => {
   });
 
   test('block rejects unknown transports and modes', async (t) => {
-    const srv = await start(t);
+    const srv = await start(t, { controls: true });
     assert.throws(() => srv.block('pigeon', 'refuse'), TypeError);
     assert.throws(() => srv.block('sse', 'slow'), TypeError);
     assert.equal((await control(srv, 'block', { transport: 'pigeon', mode: 'hang' })).status, 400);
@@ -506,7 +506,7 @@ describe('block modes', () => {
 
 describe('drop', () => {
   test('abruptly ends every live connection on every transport', async (t) => {
-    const srv = await start(t, { pollTimeout: 5000 });
+    const srv = await start(t, { controls: true, pollTimeout: 5000 });
     const sse = openStream(srv.url + '/sse');
     const stream = openStream(srv.url + '/stream');
     const c = wsClient(wsUrl(srv));
@@ -542,7 +542,7 @@ describe('CORS', () => {
   });
 
   test('every endpoint, the controls included, answers with CORS headers', async (t) => {
-    const srv = await start(t);
+    const srv = await start(t, { controls: true });
     const headers = { Origin: 'http://other.test' };
     const answers = [await request(srv.url + '/poll', { headers }), await control(srv, 'publish', { data: 'x' }, headers), await request(srv.url + '/missing', { headers })];
     const s = openStream(srv.url + '/sse', headers);
@@ -559,7 +559,7 @@ describe('CORS', () => {
   });
 
   test('an origin outside allowOrigins gets 403, on WebSocket too; listed and own origins pass', async (t) => {
-    const srv = await start(t, { allowOrigins: ['http://good.test'] });
+    const srv = await start(t, { controls: true, allowOrigins: ['http://good.test'] });
     const evil = { Origin: 'http://evil.test' };
     assert.equal((await request(srv.url + '/poll', { headers: evil })).status, 403);
     assert.equal((await request(srv.url + '/poll', { method: 'OPTIONS', headers: evil })).status, 403);
@@ -577,7 +577,7 @@ describe('CORS', () => {
 
 describe('bad input', () => {
   test('malformed control bodies get 400, unknown controls 404, and the server keeps going', async (t) => {
-    const srv = await start(t);
+    const srv = await start(t, { controls: true });
     assert.equal((await control(srv, 'publish', '{not json')).status, 400);
     assert.equal((await control(srv, 'publish', { event: 'no data' })).status, 400);
     assert.equal((await control(srv, 'publish', [{ data: 'ok' }, { data: 3 }])).status, 400);
@@ -589,7 +589,7 @@ describe('bad input', () => {
 
   test('bodies over maxBodySize get 413, declared or chunked', async (t) => {
     const got = [];
-    const srv = await start(t, { maxBodySize: 1024, onMessage: (d) => got.push(d) });
+    const srv = await start(t, { controls: true, maxBodySize: 1024, onMessage: (d) => got.push(d) });
     assert.equal((await request(srv.url + '/send', { method: 'POST', body: 'x'.repeat(1025) })).status, 413);
     assert.equal((await request(srv.url + '/send', { method: 'POST', body: 'x'.repeat(1024) })).status, 204);
     const chunked = await new Promise((resolve, reject) => {
@@ -697,27 +697,102 @@ describe('close', () => {
   });
 });
 
-describe('CLI', () => {
-  test('prints the URL line and serves the demo and the bundles', async (t) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/server/cli.js'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    t.after(() => child.kill());
-    const line = await new Promise((resolve, reject) => {
-      let out = '';
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (d) => {
-        out += d;
-        if (out.includes('\n')) resolve(out.split('\n')[0]);
-      });
-      child.on('exit', (code) => reject(new Error('exited with ' + code)));
+describe('test controls', () => {
+  const ROUTES = ['publish', 'drop', 'block', 'received', 'stats'];
+
+  for (const options of [{}, { controls: false }]) {
+    test(`absent with ${JSON.stringify(options)}: every control path answers like an unknown path, GET and POST`, async (t) => {
+      const srv = await start(t, { pollTimeout: 5000, ...options });
+      const headers = { Origin: 'http://page.test' };
+      for (const method of ['GET', 'POST']) {
+        const unknown = await request(srv.url + '/_nothing/here', { method, headers, body: method === 'POST' ? '{}' : undefined });
+        assert.equal(unknown.status, 404);
+        for (const name of [...ROUTES, 'nope', '']) {
+          const body = name === 'publish' ? '{"data":"x"}' : name === 'block' ? '{"transport":"websocket","mode":"refuse"}' : '{}';
+          const res = await request(srv.url + '/_control/' + name, { method, headers, body: method === 'POST' ? body : undefined });
+          const what = `${method} /_control/${name}`;
+          assert.equal(res.status, 404, what);
+          assert.equal(res.body, unknown.body, what);
+          assert.deepEqual(
+            [res.headers['content-type'], res.headers['access-control-allow-origin']],
+            [unknown.headers['content-type'], unknown.headers['access-control-allow-origin']],
+            what,
+          );
+        }
+      }
+      // Nothing was published, dropped or blocked; the in-process API is still there.
+      assert.equal(srv.publish('first'), '1');
+      const c = wsClient(wsUrl(srv));
+      await c.opened;
+      srv.block('sse', 'refuse');
+      assert.equal((await request(srv.url + '/sse')).status, 502);
+      srv.drop();
+      assert.equal(await c.closed, 1006);
     });
+  }
+
+  test('present with controls: true: each route answers', async (t) => {
+    const srv = await start(t, { controls: true, pollTimeout: 5000 });
+    const post = (name, body) => control(srv, name, body);
+    const published = await post('publish', { data: 'x' });
+    assert.deepEqual([published.status, JSON.parse(published.body)], [200, { id: '1' }]);
+    assert.equal((await post('block', { transport: 'sse', mode: 'refuse' })).status, 204);
+    assert.equal((await request(srv.url + '/sse')).status, 502);
+    assert.equal((await post('block', { transport: 'sse', mode: null })).status, 204);
+    const c = wsClient(wsUrl(srv));
+    await c.opened;
+    assert.equal((await post('drop')).status, 204);
+    assert.equal(await c.closed, 1006);
+    assert.equal((await request(srv.url + '/send', { method: 'POST', body: 'hi' })).status, 204);
+    const received = await request(srv.url + '/_control/received');
+    assert.deepEqual([received.status, JSON.parse(received.body)], [200, [{ data: 'hi', transport: null, session: null }]]);
+    const stats = await request(srv.url + '/_control/stats');
+    assert.equal(stats.status, 200);
+    assert.deepEqual(JSON.parse(stats.body), { requests: { websocket: 1, sse: 1, streaming: 0, longpoll: 0, send: 1 }, connections: { websocket: 0, sse: 0, streaming: 0, longpoll: 0 } });
+  });
+
+  test('the option must be a boolean', async () => {
+    await assert.rejects(createServer({ controls: 'yes' }), { name: 'TypeError', message: /controls/ });
+  });
+});
+
+/** Runs the CLI with `args` (port 0 added); resolves with its first stdout line and the child, killed when the test ends. */
+async function startCli(t, args = []) {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/server/cli.js'), '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => child.kill());
+  const line = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(out.split('\n')[0]);
+    });
+    child.on('exit', (code) => reject(new Error('exited with ' + code)));
+  });
+  return { child, line, url: line.split(' ').pop() };
+}
+
+describe('CLI', () => {
+  test('prints the URL line and serves the demo and the bundles, without the controls', async (t) => {
+    const { child, line, url } = await startCli(t);
     assert.match(line, /^Pushline reference server listening on http:\/\/127\.0\.0\.1:\d+$/);
-    const url = line.split(' ').pop();
     const poll = await request(url + '/poll');
     assert.equal(JSON.parse(poll.body)[0].type, 'open');
     assert.equal((await request(url + '/dist/server/cli.js')).status, 200);
+    assert.equal((await request(url + '/_control/stats')).status, 404);
+    assert.equal((await request(url + '/_control/publish', { method: 'POST', body: '{"data":"x"}' })).status, 404);
     const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
     child.kill('SIGTERM');
     assert.deepEqual(await exited, [0, null]);
+  });
+
+  test('--controls serves the test controls', async (t) => {
+    const { url } = await startCli(t, ['--controls']);
+    const published = await request(url + '/_control/publish', { method: 'POST', body: '{"data":"x"}' });
+    assert.deepEqual([published.status, JSON.parse(published.body)], [200, { id: '1' }]);
+    const stats = JSON.parse((await request(url + '/_control/stats')).body);
+    assert.deepEqual(stats.connections, { websocket: 0, sse: 0, streaming: 0, longpoll: 0 });
+    assert.equal((await request(url + '/_control/received')).status, 200);
   });
 
   test('rejects bad arguments with a usage line', async () => {
@@ -727,6 +802,17 @@ describe('CLI', () => {
     const code = await new Promise((resolve) => child.on('exit', resolve));
     assert.equal(code, 2);
     assert.match(err, /usage: pushline-server/);
+  });
+
+  test('--help lists --controls and says they are unauthenticated', async () => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/server/cli.js'), '--help'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    assert.equal(code, 0);
+    assert.match(out, /usage: pushline-server .*\[--controls\]/);
+    assert.match(out, /--controls .*test controls/);
+    assert.match(out, /Unauthenticated/);
   });
 });
 
@@ -747,5 +833,42 @@ describe('retry option', () => {
     const srv = await start(t);
     const poll = await request(srv.url + '/poll');
     assert.equal('retry' in JSON.parse(poll.body)[0], false);
+  });
+});
+
+describe('option checks', () => {
+  /** createServer(options) must reject with a RangeError that names `name`. */
+  const refuses = (name, options) => assert.rejects(createServer({ port: 0, ...options }), { name: 'RangeError', message: new RegExp(`^${name} must be`) }, JSON.stringify(options));
+
+  test('heartbeat: 0 turns pings off; negative, non-finite, non-number and timer-overflowing values are refused', async (t) => {
+    const srv = await start(t, { heartbeat: 0 });
+    const [open] = JSON.parse((await request(srv.url + '/poll')).body);
+    assert.equal(open.type, 'open');
+    const s = openStream(srv.url + '/stream');
+    t.after(() => s.close());
+    await waitFor(() => streamFrames(s.text).length === 1, 'the open frame');
+    assert.equal(streamFrames(s.text)[0].heartbeat, 0);
+    for (const heartbeat of [-1, NaN, Infinity, '100', 2 ** 31]) await refuses('heartbeat', { heartbeat });
+  });
+
+  test('pollTimeout must be at least 1 ms (and fit a timer)', async (t) => {
+    for (const pollTimeout of [0, 0.5, -5, NaN, '25000', 2 ** 31]) await refuses('pollTimeout', { pollTimeout });
+    const srv = await start(t, { pollTimeout: 1 });
+    const [open] = JSON.parse((await request(srv.url + '/poll')).body);
+    assert.deepEqual(JSON.parse((await request(`${srv.url}/poll?session=${open.session}`)).body), [{ type: 'ping' }]);
+  });
+
+  test('maxBodySize is a whole number of bytes from 1 to 2^31 - 1 (the WebSocket limit too)', async (t) => {
+    for (const maxBodySize of [0, -1, 1.5, NaN, '1024', 2 ** 31]) await refuses('maxBodySize', { maxBodySize });
+    const srv = await start(t, { maxBodySize: 1 });
+    assert.equal((await request(srv.url + '/send', { method: 'POST', body: 'x' })).status, 204);
+    assert.equal((await request(srv.url + '/send', { method: 'POST', body: 'xy' })).status, 413);
+  });
+
+  test('port, history and retry must be whole numbers in range', async () => {
+    for (const port of [-1, 65536, 1.5, '80']) await refuses('port', { port });
+    for (const history of [-1, 1.5, NaN, '10']) await refuses('history', { history });
+    for (const retry of [-1, 2.5, NaN, '3000', 2 ** 31]) await refuses('retry', { retry });
+    await assert.rejects(createServer({ allowOrigins: 'http://a.test' }), TypeError);
   });
 });

@@ -1,0 +1,284 @@
+/**
+ * The reference server itself: one Node HTTP server whose requests are routed to the transports
+ * (live.ts, longpoll.ts), the send endpoint, the test controls (controls.ts) and static files
+ * (files.ts); fault injection (faults.ts) sits in front of the transports. createServer() in
+ * index.ts checks the options and builds it.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { CONTROL_PREFIX, Controls } from './controls.js';
+import { Faults, type BlockMode } from './faults.js';
+import { findFile, sendFile } from './files.js';
+import { HttpError, ignore, originAllowed, parseUrl, plain, preflight, rawResponse, readBody, setCors } from './http.js';
+import type { MessageInfo, PublishOptions, PushlineServer, ServerOptions } from './index.js';
+import { Subscribers, delimiting, httpStreamLive, webSocketLive, type Delimiting, type Live } from './live.js';
+import { LongPolls } from './longpoll.js';
+import { Channel, cursorOf, endpointAt, type Endpoint, type TransportName } from './protocol.js';
+
+/** The options with their defaults applied. */
+export type Settings = Required<Omit<ServerOptions, 'static' | 'onMessage' | 'allowOrigins' | 'retry'>> & ServerOptions;
+
+export class ReferenceServer implements PushlineServer {
+  url = '';
+  port = 0;
+  readonly stats: Record<Endpoint, number> = { websocket: 0, sse: 0, streaming: 0, longpoll: 0, send: 0 };
+
+  private readonly http: http.Server;
+  private readonly wss: WebSocketServer;
+  private readonly channel: Channel;
+  private readonly faults = new Faults();
+  private readonly lives = new Subscribers();
+  private readonly polls: LongPolls;
+  /** Every open TCP connection, so that close() need not wait for any. */
+  private readonly sockets = new Set<Socket>();
+  /** The HTTP test controls; null unless asked for (they are unauthenticated). */
+  private readonly controls: Controls | null;
+  private readonly defaultDelimiting: Delimiting;
+  private closing: Promise<void> | null = null;
+
+  constructor(private readonly settings: Settings) {
+    const fallback = delimiting(settings.delimiter);
+    if (!fallback) throw new TypeError(`invalid delimiter: ${JSON.stringify(settings.delimiter)} (see PROTOCOL.md, delimiter safety rule)`);
+    this.defaultDelimiting = fallback;
+    this.channel = new Channel(settings.history, settings.retry);
+    this.polls = new LongPolls(this.channel, settings.pollTimeout);
+    this.controls = settings.controls ? new Controls(this, settings.maxBodySize) : null;
+    // Not attached to the HTTP server: onUpgrade applies origins and blocks before handing over.
+    this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: settings.maxBodySize });
+    this.http = http.createServer({ noDelay: true });
+    this.http.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('error', ignore);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    this.http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      this.onRequest(req, res).catch((err: unknown) => this.fail(req, res, err));
+    });
+    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.wss.on('error', ignore);
+    // Methods are handed out detached (const { publish } = srv) by some callers.
+    this.publish = this.publish.bind(this);
+    this.drop = this.drop.bind(this);
+    this.block = this.block.bind(this);
+    this.connections = this.connections.bind(this);
+    this.close = this.close.bind(this);
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(this.settings.port, this.settings.host, () => {
+        this.http.off('error', reject);
+        resolve();
+      });
+    });
+    this.http.on('error', (err) => console.error('pushline-server:', err));
+    const address = this.http.address();
+    this.port = typeof address === 'object' && address ? address.port : this.settings.port;
+    // A wildcard bind is reached through loopback; IPv6 literals need brackets in a URL.
+    const host = this.settings.host === '0.0.0.0' ? '127.0.0.1' : this.settings.host === '::' ? '::1' : this.settings.host;
+    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+  }
+
+  // ---- public API -----------------------------------------------------------------------------
+
+  publish(data: string, opts?: PublishOptions): string {
+    if (typeof data !== 'string') throw new TypeError('publish(data): data must be a string');
+    const event = opts?.event;
+    if (event !== undefined && typeof event !== 'string') throw new TypeError('publish(): event must be a string');
+    const message = this.channel.append(data, event);
+    this.lives.publish(message);
+    this.polls.flushSoon();
+    return message.id;
+  }
+
+  drop(): void {
+    this.lives.drop();
+    this.polls.drop();
+  }
+
+  block(transport: TransportName, mode: BlockMode | null): void {
+    this.faults.set(transport, mode);
+    // Lifting 'buffer' (or replacing it) lets what live connections held go out.
+    if (mode !== 'buffer' && transport !== 'longpoll') this.lives.release(transport);
+  }
+
+  connections(): Record<TransportName, number> {
+    return {
+      websocket: this.lives.count('websocket'),
+      sse: this.lives.count('sse'),
+      streaming: this.lives.count('streaming'),
+      longpoll: this.polls.size,
+    };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.polls.close();
+      this.lives.close();
+      this.http.close(() => resolve());
+      this.wss.close();
+      // Never wait for clients: held polls, streams, hung and idle keep-alive sockets all go now.
+      this.faults.destroyHung();
+      for (const socket of this.sockets) socket.destroy();
+    });
+    return this.closing;
+  }
+
+  // ---- HTTP routing ---------------------------------------------------------------------------
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    req.on('error', ignore);
+    res.on('error', ignore);
+    const url = parseUrl(req.url);
+    if (!url) return plain(res, 400, 'bad request URL');
+    const endpoint = endpointAt(url.pathname);
+    // WebSocket attempts are counted in onUpgrade: a plain GET of its path is not one.
+    if (endpoint && endpoint !== 'websocket' && req.method !== 'OPTIONS') this.stats[endpoint]++;
+
+    const origin = req.headers.origin;
+    if (origin !== undefined && !originAllowed(this.settings.allowOrigins, origin, req.headers.host)) {
+      res.setHeader('Vary', 'Origin');
+      return plain(res, 403, 'origin not allowed');
+    }
+    setCors(res, origin);
+    if (req.method === 'OPTIONS') return preflight(req, res);
+
+    switch (endpoint) {
+      case 'sse':
+      case 'streaming':
+      case 'longpoll':
+        return this.onTransport(endpoint, req, res, url);
+      case 'send':
+        return this.onSend(req, res, url);
+      case 'websocket':
+        return plain(res, 426, 'WebSocket upgrade required', { Upgrade: 'websocket' });
+    }
+    // Without controls, their paths are left to the static files like any other path.
+    if (this.controls && url.pathname.startsWith(CONTROL_PREFIX)) {
+      return this.controls.handle(req, res, url.pathname.slice(CONTROL_PREFIX.length));
+    }
+    return this.onStatic(req, res, url);
+  }
+
+  private fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    if (err instanceof HttpError) {
+      if (err.status === 413) {
+        // Stop reading a body we refuse, and do not keep the connection for another request.
+        req.resume();
+        return plain(res, 413, err.message, { Connection: 'close' });
+      }
+      return plain(res, err.status, err.message);
+    }
+    if (!req.complete && req.destroyed) return; // the client went away while we read its body
+    console.error('pushline-server:', err);
+    plain(res, 500, 'internal error');
+  }
+
+  /** SSE, streaming and long polling: the blocks first, then the transport. */
+  private onTransport(transport: Exclude<TransportName, 'websocket'>, req: IncomingMessage, res: ServerResponse, url: URL): void {
+    if (req.method !== 'GET') return plain(res, 405, 'GET only', { Allow: 'GET, OPTIONS' });
+    const mode = this.faults.mode(transport);
+    if (mode === 'refuse') return this.faults.refuse(res);
+    if (mode === 'hang') return this.faults.hang(req.socket);
+    const cursor = cursorOf(req, url);
+    if (transport === 'longpoll') return this.polls.handle(res, url.searchParams.get('session'), cursor);
+    return this.onStream(transport, req, res, url, cursor);
+  }
+
+  /** SSE and streaming: one long-held response carrying the open frame, the replay, then live frames. */
+  private onStream(transport: 'sse' | 'streaming', req: IncomingMessage, res: ServerResponse, url: URL, cursor: string | null): void {
+    let framing = this.defaultDelimiting;
+    const asked = transport === 'streaming' ? url.searchParams.get('delimiter') : null;
+    if (asked !== null && asked !== framing.delimiter) {
+      const negotiated = delimiting(asked);
+      if (!negotiated) return plain(res, 400, 'invalid delimiter (see the delimiter safety rule)');
+      framing = negotiated;
+    }
+    const live = httpStreamLive(req, res, {
+      transport,
+      session: this.channel.newSession(transport),
+      heartbeat: this.settings.heartbeat,
+      held: () => this.faults.mode(transport) === 'buffer',
+      retry: this.settings.retry,
+      delimiting: framing,
+    });
+    this.startLive(live, cursor);
+    res.on('close', () => this.lives.remove(live));
+  }
+
+  /** Sends the open frame and the replay, then subscribes. */
+  private startLive(live: Live, cursor: string | null): void {
+    this.lives.start(live, this.channel.opening(live.session, cursor, this.settings.heartbeat));
+  }
+
+  private async onSend(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (req.method !== 'POST') return plain(res, 405, 'POST only', { Allow: 'POST, OPTIONS' });
+    const body = await readBody(req, this.settings.maxBodySize);
+    if (!body.length) return plain(res, 400, 'missing body');
+    const session = url.searchParams.get('session') || null;
+    const transport = session ? this.channel.transportOf(session) : null;
+    if (!this.deliver(body.toString('utf8'), { transport, session })) return plain(res, 500, 'onMessage failed');
+    res.writeHead(204).end();
+  }
+
+  /** What clients send: kept for the controls, handed to onMessage. False if onMessage threw. */
+  private deliver(data: string, info: MessageInfo): boolean {
+    this.controls?.record(data, info);
+    try {
+      const result: unknown = this.settings.onMessage?.(data, info);
+      if (result instanceof Promise) result.catch((err) => console.error('pushline-server: onMessage rejected:', err));
+      return true;
+    } catch (err) {
+      console.error('pushline-server: onMessage threw:', err);
+      return false;
+    }
+  }
+
+  private async onStatic(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 404, 'not found');
+    const file = findFile(url.pathname, this.settings.mounts, this.settings.static);
+    if (!file || !(await sendFile(file, req, res))) plain(res, 404, 'not found');
+  }
+
+  // ---- WebSocket ------------------------------------------------------------------------------
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', ignore);
+    const url = parseUrl(req.url);
+    if (!url || endpointAt(url.pathname) !== 'websocket') return rawResponse(socket, 404, 'Not Found', 'not found\n');
+    this.stats.websocket++;
+    const origin = req.headers.origin;
+    if (origin !== undefined && !originAllowed(this.settings.allowOrigins, origin, req.headers.host)) {
+      return rawResponse(socket, 403, 'Forbidden', 'origin not allowed\n');
+    }
+    const mode = this.faults.mode('websocket');
+    if (mode === 'refuse') return this.faults.refuseUpgrade(socket);
+    if (mode === 'hang') return this.faults.hang(socket);
+    // ws answers 400 itself to a malformed upgrade request.
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onWebSocket(ws, url));
+  }
+
+  private onWebSocket(ws: WebSocket, url: URL): void {
+    ws.on('error', ignore);
+    if (this.closing) return ws.terminate();
+    const live = webSocketLive(ws, {
+      session: this.channel.newSession('websocket'),
+      heartbeat: this.settings.heartbeat,
+      held: () => this.faults.mode('websocket') === 'buffer',
+    });
+    // WebSocket clients cannot set headers: the query parameter is the only cursor.
+    this.startLive(live, url.searchParams.get('lastEventId') || null);
+    ws.on('message', (data: RawData) => {
+      this.deliver(rawText(data), { transport: 'websocket', session: live.session });
+    });
+    ws.on('close', () => this.lives.remove(live));
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}
