@@ -9,10 +9,15 @@ import { DEFAULT_DELIMITER } from './transports/streaming.js';
 import type { ClientOptions, Dynamic, Endpoints, ReconnectOptions } from './types.js';
 
 export const DEFAULT_CONNECT_TIMEOUT = 10000;
-const DEFAULT_HEARTBEAT_TIMEOUT = 45000;
-const DEFAULT_MAX_MESSAGE_SIZE = 1048576;
-const DEFAULT_SEND_QUEUE_SIZE = 100;
-const DEFAULT_PAUSE_AFTER = 30000;
+
+/** The numeric options and their defaults (ms, characters, messages). */
+const NUMERIC_DEFAULTS = {
+  connectTimeout: DEFAULT_CONNECT_TIMEOUT,
+  heartbeatTimeout: 45000,
+  maxMessageSize: 1048576,
+  sendQueueSize: 100,
+  pauseAfter: 30000,
+};
 
 /**
  * Options with the parts already chosen: transport factories instead of names, and the optional
@@ -44,42 +49,36 @@ export interface Settings {
   pauseAfter: number | null;
 }
 
-function orDefault<T>(value: T | undefined, fallback: T): T {
-  return value === undefined ? fallback : value;
+/** The value of each key of `defaults` in `given`, or the default where `given` has none. */
+function withDefaults<T extends object>(given: { [K in keyof T]?: T[K] }, defaults: T): T {
+  const out = {} as T;
+  for (const key in defaults) {
+    const value = given[key];
+    out[key] = value === undefined ? defaults[key] : (value as T[typeof key]);
+  }
+  return out;
 }
 
 export function resolveSettings(options: ClientSettings): Settings {
   const transports = options.transports;
   if (!transports || !transports.length) throw new TypeError('Pushline: `transports` is empty');
-  const delimiter = orDefault(options.delimiter, DEFAULT_DELIMITER);
+  const delimiter = options.delimiter === undefined ? DEFAULT_DELIMITER : options.delimiter;
   if (!delimiter) throw new TypeError('Pushline: `delimiter` is empty');
-  const reconnect = options.reconnect;
-  let reconnectSettings: Required<ReconnectOptions> | null = null;
-  if (reconnect !== false) {
-    const given = reconnect || {};
-    reconnectSettings = {
-      initialDelay: orDefault(given.initialDelay, DEFAULT_RECONNECT.initialDelay),
-      maxDelay: orDefault(given.maxDelay, DEFAULT_RECONNECT.maxDelay),
-      factor: orDefault(given.factor, DEFAULT_RECONNECT.factor),
-      jitter: orDefault(given.jitter, DEFAULT_RECONNECT.jitter),
-      maxAttempts: orDefault(given.maxAttempts, DEFAULT_RECONNECT.maxAttempts),
-      budget: orDefault(given.budget, DEFAULT_RECONNECT.budget),
-    };
-  }
+  const numbers = withDefaults(options, NUMERIC_DEFAULTS);
   return {
     transports,
     endpoints: options.endpoints || {},
-    connectTimeout: orDefault(options.connectTimeout, DEFAULT_CONNECT_TIMEOUT),
-    heartbeatTimeout: orDefault(options.heartbeatTimeout, DEFAULT_HEARTBEAT_TIMEOUT),
-    reconnect: reconnectSettings,
+    connectTimeout: numbers.connectTimeout,
+    heartbeatTimeout: numbers.heartbeatTimeout,
+    reconnect: options.reconnect === false ? null : withDefaults(options.reconnect || {}, DEFAULT_RECONNECT),
     withCredentials: !!options.withCredentials,
     headers: options.headers || {},
     query: options.query || {},
     token: options.token || null,
     delimiter,
-    maxMessageSize: orDefault(options.maxMessageSize, DEFAULT_MAX_MESSAGE_SIZE),
-    sendQueueSize: orDefault(options.sendQueueSize, DEFAULT_SEND_QUEUE_SIZE),
-    pauseAfter: options.whenHidden === 'pause' ? orDefault(options.pauseAfter, DEFAULT_PAUSE_AFTER) : null,
+    maxMessageSize: numbers.maxMessageSize,
+    sendQueueSize: numbers.sendQueueSize,
+    pauseAfter: options.whenHidden === 'pause' ? numbers.pauseAfter : null,
   };
 }
 

@@ -1,23 +1,15 @@
-// Size budgets of the script-tag bundles (bytes are deterministic, so this is a test; timings are not).
+// Size budgets of the bundles (bytes are deterministic, so this is a test; timings are not).
 //
-// Issue target: 6,144 B gzip for the script tag with all four transports, reconnection, resume and
-// the EventSource polyfill. NOT MET: dist/pushline.min.js, which carries exactly that (plus the
-// data-* set-up), is ~8.0 KiB. What it is made of (gzip, measured by building it without each
-// part): the EventSource polyfill with its SSE parser 1,342 B; the data-* set-up 125 B; pausing
-// hidden pages 88 B; without the polyfill the bundle is still 6,802 B — the client core
-// (fallback, reconnection with backoff and retry budget, resume and duplicate filter, liveness,
-// page lifecycle, dynamic options, send queue), four transports, the streaming reader (fetch, or
-// XHR progress), URLs and errors. BENCHMARKS.md has the module breakdown.
+// Readability comes first: a minifier renames and inlines, people should not. The budgets are
+// limits, not targets, and are never met by golfing the source. Still smaller than every
+// multi-transport peer with fewer features (socket.io-client 13,028 B, SignalR 14,282 B).
 //
-// History of the guard, each change said here, in BENCHMARKS.md and in the issue notes: 8,192 B,
-// raised to 9,216 (upgrade back to WebSocket), 10,240 (cross-tab sharing) and 10,368 (parser
-// fast paths, reliable follower sends) while one bundle carried everything. Then the optional
-// features (sharing, upgrade, remember) moved to their own script tag, pushline.full.min.js
-// (10,323 -> 8,463 B for pushline.min.js), and size passes over the polyfill, the transports and
-// the client took it to ~8,110 B: the core guard was back to 8,192. The client then became its own
-// emitter (no base class, so no Babel inheritance helpers in the ES5 bundle): 7,959 B, guard
-// 8,000; the full tag 9,919 B, guard 10,000. `endpoints.send: false` then added 24 B (7,983 B).
-// Lower both with every win.
+// History: the 6,144 B target for the script tag was withdrawn (issue 16) after a chase of it
+// had turned the source into byte-golf (7,982 B then; budgets 8,000 / 10,000 / 4,864). The
+// readable rewrite of the client (full names, plain fields, transports owning their URLs,
+// typed feature seams, the upgrade handover in the client) took the tags to 9,162 / 10,914 B and
+// one transport to 5,782 B; BENCHMARKS.md has the figures. Budgets since: 10,240 B for
+// pushline.min.js, 12,288 B for pushline.full.min.js, 6,144 B for createClient + one transport.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -25,18 +17,19 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 
-const TARGET = 6144;
+/** createClient() with one transport, bundled from the ESM build. */
+const ONE_TRANSPORT_BUDGET = 6144;
 const BUDGETS = {
   // Four transports, fallback, reconnection, resume, EventSource polyfill, data-* set-up.
-  'pushline.min.js': 8000,
+  'pushline.min.js': 10240,
   // The same plus cross-tab sharing, upgrade back to WebSocket and the remembered transport.
-  'pushline.full.min.js': 10000,
+  'pushline.full.min.js': 12288,
 };
 
 for (const [file, budget] of Object.entries(BUDGETS)) {
   test(`dist/${file} stays within ${budget} bytes gzip`, () => {
     const bytes = gzipSync(readFileSync(new URL('../../dist/' + file, import.meta.url)), { level: 9 }).length;
-    console.log(`${file}: ${bytes} bytes gzip (budget ${budget}${file === 'pushline.min.js' ? `, target ${TARGET}` : ''})`);
+    console.log(`${file}: ${bytes} bytes gzip (budget ${budget})`);
     assert.ok(bytes <= budget, `${bytes} bytes gzip exceeds the budget of ${budget}`);
   });
 }
@@ -52,10 +45,10 @@ test('createClient + websocket, bundled from dist/pushline.mjs, carries only wha
   const r = await esbuild.build({ stdin: { contents: entry, loader: 'js', resolveDir: process.cwd() }, bundle: true, minify: true, format: 'esm', write: false, logLevel: 'silent' });
   const code = r.outputFiles[0].text;
   const bytes = gzipSync(code, { level: 9 }).length;
-  console.log(`createClient + websocket: ${bytes} bytes gzip (budget 4864)`);
+  console.log(`createClient + websocket: ${bytes} bytes gzip (budget ${ONE_TRANSPORT_BUDGET})`);
   for (const marker of ['lastEventIdQueryParameter', 'event-stream', 'xhrLimit', 'pushline:transport:', 'BroadcastChannel']) {
     assert.ok(!code.includes(marker), `the bundle carries ${JSON.stringify(marker)}: something is not tree-shaken`);
   }
-  assert.ok(bytes <= 4864, `${bytes} bytes gzip exceeds the budget of 4864`);
+  assert.ok(bytes <= ONE_TRANSPORT_BUDGET, `${bytes} bytes gzip exceeds the budget of ${ONE_TRANSPORT_BUDGET}`);
 });
 
