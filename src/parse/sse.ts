@@ -36,8 +36,36 @@ export interface SseParser {
 }
 
 const DIGITS = /^\d+$/;
+const LF = 10;
+const SPACE = 32;
+const COLON = 58;
+const LETTER_A = 97;
+const LETTER_D = 100;
+const LETTER_I = 105;
+const LETTER_T = 116;
 
-export function createSseParser(h: SseHandlers, initialLastEventId?: string): SseParser {
+/** Whether the line at `start` begins with the field name "data:", read by char codes (no slice). */
+function isDataField(s: string, start: number): boolean {
+  return (
+    s.charCodeAt(start) === LETTER_D &&
+    s.charCodeAt(start + 1) === LETTER_A &&
+    s.charCodeAt(start + 2) === LETTER_T &&
+    s.charCodeAt(start + 3) === LETTER_A &&
+    s.charCodeAt(start + 4) === COLON
+  );
+}
+
+/** Whether the line at `start` begins with the field name "id:". */
+function isIdField(s: string, start: number): boolean {
+  return s.charCodeAt(start) === LETTER_I && s.charCodeAt(start + 1) === LETTER_D && s.charCodeAt(start + 2) === COLON;
+}
+
+/** Where a field's value starts: after the colon at `colon` and one optional space. */
+function valueStart(s: string, colon: number): number {
+  return s.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1;
+}
+
+export function createSseParser(handlers: SseHandlers, initialLastEventId?: string): SseParser {
   let pending = ''; // an incomplete line: chunks appended (V8 keeps them as a rope until read)
   let afterCR = false; // the previous chunk ended with CR: a leading LF belongs to it
   let data = '';
@@ -52,21 +80,20 @@ export function createSseParser(h: SseHandlers, initialLastEventId?: string): Ss
    */
   function line(s: string, start: number, end: number): void {
     if (start === end) return dispatch();
-    const c = s.charCodeAt(start);
-    // The two fields of nearly every line, recognised by their char codes: "data:" and "id:".
-    if (c === 100 && s.charCodeAt(start + 4) === 58 && s.charCodeAt(start + 1) === 97 && s.charCodeAt(start + 2) === 116 && s.charCodeAt(start + 3) === 97) {
-      const value = s.slice(s.charCodeAt(start + 5) === 32 ? start + 6 : start + 5, end);
+    // The two fields of nearly every line first: "data:" and "id:".
+    if (isDataField(s, start)) {
+      const value = s.slice(valueStart(s, start + 4), end);
       data = hasData ? data + '\n' + value : value;
       hasData = true;
       return;
     }
-    if (c === 105 && s.charCodeAt(start + 1) === 100 && s.charCodeAt(start + 2) === 58) {
-      const value = s.slice(s.charCodeAt(start + 3) === 32 ? start + 4 : start + 3, end);
+    if (isIdField(s, start)) {
+      const value = s.slice(valueStart(s, start + 2), end);
       if (value.indexOf('\0') < 0) idBuffer = value;
       return;
     }
-    if (c === 58) {
-      if (h.comment) h.comment(s.slice(start + 1, end));
+    if (s.charCodeAt(start) === COLON) {
+      if (handlers.comment) handlers.comment(s.slice(start + 1, end));
       return;
     }
     other(s.slice(start, end));
@@ -79,7 +106,7 @@ export function createSseParser(h: SseHandlers, initialLastEventId?: string): Ss
     let value = '';
     if (colon > 0) {
       field = text.slice(0, colon);
-      value = text.charCodeAt(colon + 1) === 32 ? text.slice(colon + 2) : text.slice(colon + 1);
+      value = text.slice(valueStart(text, colon));
     }
     if (field === 'data') {
       data = hasData ? data + '\n' + value : value;
@@ -89,7 +116,7 @@ export function createSseParser(h: SseHandlers, initialLastEventId?: string): Ss
     } else if (field === 'id') {
       if (value.indexOf('\0') < 0) idBuffer = value;
     } else if (field === 'retry') {
-      if (DIGITS.test(value) && h.retry) h.retry(parseInt(value, 10));
+      if (DIGITS.test(value) && handlers.retry) handlers.retry(parseInt(value, 10));
     }
   }
 
@@ -103,7 +130,7 @@ export function createSseParser(h: SseHandlers, initialLastEventId?: string): Ss
     data = '';
     hasData = false;
     type = '';
-    h.event(e);
+    handlers.event(e);
   }
 
   function push(chunk: string): void {
@@ -111,7 +138,7 @@ export function createSseParser(h: SseHandlers, initialLastEventId?: string): Ss
     const len = chunk.length;
     if (afterCR && len) {
       afterCR = false;
-      if (chunk.charCodeAt(0) === 10) pos = 1;
+      if (chunk.charCodeAt(0) === LF) pos = 1;
     }
     let cr = chunk.indexOf('\r', pos);
     let lf = chunk.indexOf('\n', pos);
@@ -155,7 +182,7 @@ export function createSseParser(h: SseHandlers, initialLastEventId?: string): Ss
     const pos = end + 1;
     if (end === cr) {
       if (pos === chunk.length) afterCR = true;
-      else if (chunk.charCodeAt(pos) === 10) return pos + 1;
+      else if (chunk.charCodeAt(pos) === LF) return pos + 1;
     }
     return pos;
   }
