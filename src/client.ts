@@ -446,6 +446,11 @@ export class Client {
       return;
     }
     if (this._recentIds.has(id)) return; // a replayed duplicate
+    if (frame.prev !== undefined && frame.prev !== this._cursor) {
+      // The server's stream went on from another message than the last one delivered here: a
+      // proxy or fan-out layer lost some. Resume from the cursor; the server fills the hole or says gap.
+      return this._fail(pushlineError('missed', 'message ' + id + ' follows ' + frame.prev + ', not ' + this._cursor, name));
+    }
     this._recentIds.add(id);
     this._cursor = id;
     if (frame.data.length > this._settings.maxMessageSize) {
@@ -589,7 +594,9 @@ export class Client {
     if (this._failures > reconnect.maxAttempts) {
       return this._stop(pushlineError('exhausted', 'gave up after ' + reconnect.maxAttempts + ' attempts', error.transport));
     }
-    const delay = Math.min(MAX_TIMER_DELAY, Math.max(backoffDelay(reconnect, this._failures), error.retryAfter || 0, this._serverRetry));
+    // Messages lost on the way: resume at once (the retry budget still bounds a loop of these).
+    const delay =
+      error.code === 'missed' ? 0 : Math.min(MAX_TIMER_DELAY, Math.max(backoffDelay(reconnect, this._failures), error.retryAfter || 0, this._serverRetry));
     this._state = 'reconnecting';
     const transport = this._settings.transports[this._transportIndex].name;
     this.emit('reconnecting', { attempt: this._failures, delay, transport, error });

@@ -42,8 +42,10 @@ export interface GapEvent {
  * - `closed`: an open connection ended.
  * - `protocol`: the server sent something that is not a Pushline frame.
  * - `too-large`: a message exceeded `maxMessageSize`.
+ * - `missed`: a message named a predecessor (`prev`) other than the last one delivered: something
+ *   between the server and the client lost messages. The client reconnects at once to resume.
  */
-export type FailureClass = 'unsupported' | 'refused' | 'timeout' | 'buffered' | 'muted' | 'closed' | 'protocol' | 'too-large';
+export type FailureClass = 'unsupported' | 'refused' | 'timeout' | 'buffered' | 'muted' | 'closed' | 'protocol' | 'too-large' | 'missed';
 
 export type ErrorCode =
   | FailureClass

@@ -5,6 +5,11 @@
 export interface MessageFrame {
   type: 'message';
   id: string;
+  /**
+   * The id of the message before this one on the server's stream (null: none before it), or
+   * undefined when the server does not say (`prev` is optional in the protocol).
+   */
+  prev?: string | null;
   data: string;
   event: string;
 }
@@ -40,7 +45,13 @@ export function decodeFrame(value: unknown): Frame | null {
   const type = o.type;
   if (type === undefined) {
     if (typeof o.id !== 'string' || o.id.length > MAX_ID || typeof o.data !== 'string') return null;
-    return { type: 'message', id: o.id, data: o.data, event: stringOrNull(o.event) || 'message' };
+    const frame: MessageFrame = { type: 'message', id: o.id, data: o.data, event: stringOrNull(o.event) || 'message' };
+    const prev = o.prev;
+    if (prev !== undefined) {
+      if (prev !== null && (typeof prev !== 'string' || prev.length > MAX_ID)) return null;
+      frame.prev = prev;
+    }
+    return frame;
   }
   if (type === 'open') {
     // JSON numbers past the double range parse to Infinity: not a delay anyone can wait for.

@@ -5,6 +5,7 @@
  *   POST /_control/publish  {"data","event"?} → {"id"}, or an array of them → {"ids"}
  *   POST /_control/drop     → 204
  *   POST /_control/block    {"transport","mode"} → 204
+ *   POST /_control/lose     {"transport","count"} → 204
  *   GET  /_control/received → what clients sent, oldest first
  *   GET  /_control/stats    → {"requests", "connections"}
  *
@@ -24,7 +25,7 @@ export const CONTROL_PREFIX = '/_control/';
 const RECEIVED_KEPT = 1000;
 
 /** What the controls act on: the in-process API. */
-export type Controlled = Pick<PushlineServer, 'publish' | 'drop' | 'block' | 'connections' | 'stats'>;
+export type Controlled = Pick<PushlineServer, 'publish' | 'drop' | 'block' | 'lose' | 'connections' | 'stats'>;
 
 interface Received extends MessageInfo {
   data: string;
@@ -63,7 +64,7 @@ export class Controls {
     const route = `${req.method} ${name}`;
     if (route === 'GET received') return json(res, 200, this.received.slice(-RECEIVED_KEPT));
     if (route === 'GET stats') return json(res, 200, { requests: this.server.stats, connections: this.server.connections() });
-    if (!['publish', 'drop', 'block'].includes(name)) return plain(res, 404, 'unknown control');
+    if (!['publish', 'drop', 'block', 'lose'].includes(name)) return plain(res, 404, 'unknown control');
     if (req.method !== 'POST') return plain(res, 405, 'POST only', { Allow: 'POST, OPTIONS' });
     // Read (and so size-checked) for every POST, drop included, before acting.
     const text = (await readBody(req, this.maxBodySize)).toString('utf8');
@@ -78,6 +79,7 @@ export class Controls {
       return plain(res, 400, 'body is not JSON');
     }
     if (name === 'publish') return this.publish(res, input);
+    if (name === 'lose') return this.lose(res, input);
     return this.block(res, input);
   }
 
@@ -87,6 +89,16 @@ export class Controls {
     if (!list.every(isPublishable)) return plain(res, 400, 'expected {"data": string, "event"?: string} or an array of them');
     const ids = list.map((m: Publishable) => this.server.publish(m.data, m.event == null ? {} : { event: m.event }));
     json(res, 200, Array.isArray(input) ? { ids } : { id: ids[0] });
+  }
+
+  private lose(res: ServerResponse, input: unknown): void {
+    const fields: Record<string, unknown> = isObject(input) ? input : {};
+    const count = fields.count;
+    if (!TRANSPORTS.includes(fields.transport as TransportName) || !Number.isInteger(count) || (count as number) < 0) {
+      return plain(res, 400, 'expected {"transport": "websocket"|"sse"|"streaming"|"longpoll", "count": integer >= 0}');
+    }
+    this.server.lose(fields.transport as TransportName, count as number);
+    res.writeHead(204).end();
   }
 
   private block(res: ServerResponse, input: unknown): void {

@@ -14,6 +14,11 @@
  *   to long polling.
  *
  * Blocks apply per transport; the /send endpoint and the test controls are never blocked.
+ *
+ * Besides the blocks, `lose` imitates an intermediary (a proxy, a fan-out layer) that drops
+ * messages on their way to the clients of one transport: the next N messages are not written to
+ * them, but stay in the history, so a client that notices the hole (each message names the one
+ * before it, `prev`) and resumes gets them back.
  */
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -29,6 +34,23 @@ export const BAD_GATEWAY_HTML = '<html><body><h1>502 Bad Gateway</h1></body></ht
 export class Faults {
   private readonly modes = new Map<TransportName, BlockMode>();
   private readonly hung = new Set<Duplex>();
+  /** Messages still to lose, per transport. */
+  private readonly losses = new Map<TransportName, number>();
+
+  /** The next `count` messages on `transport` go missing on the way to its clients. */
+  lose(transport: TransportName, count: number): void {
+    if (!TRANSPORTS.includes(transport)) throw new TypeError(`unknown transport: ${String(transport)}`);
+    if (!Number.isInteger(count) || count < 0) throw new RangeError('lose(): count must be an integer >= 0');
+    this.losses.set(transport, count);
+  }
+
+  /** How many of the next `available` messages on `transport` to lose now (and no longer owe). */
+  takeLosses(transport: TransportName, available: number): number {
+    const owed = this.losses.get(transport) ?? 0;
+    const taken = Math.min(owed, available);
+    if (taken) this.losses.set(transport, owed - taken);
+    return taken;
+  }
 
   mode(transport: TransportName): BlockMode | null {
     return this.modes.get(transport) ?? null;

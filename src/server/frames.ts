@@ -23,9 +23,13 @@ export function openFrame(open: OpenFrame): string {
   return JSON.stringify(frame);
 }
 
-/** Message frame: keys id, event (only when not the default "message"), data. */
-export function messageFrame(id: string, data: string, event?: string): string {
-  return JSON.stringify(event !== undefined && event !== 'message' ? { id, event, data } : { id, data });
+/**
+ * Message frame: keys id, prev (the id of the message before it, null for the first), event
+ * (only when not the default "message"), data. The id comes first: a client names a frame too
+ * large to read by the id at its head.
+ */
+export function messageFrame(id: string, prev: string | null, data: string, event?: string): string {
+  return JSON.stringify(event !== undefined && event !== 'message' ? { id, prev, event, data } : { id, prev, data });
 }
 
 /** One SSE event; message frames also carry the SSE id so native EventSource tracks it too. */

@@ -13,7 +13,7 @@
  *   longpoll.ts  held long polls, answered after a publish or on timeout
  *   frames.ts    frame encoding, the delimiter safety rule
  *   history.ts   the bounded history (pure)
- *   faults.ts    block modes: refuse, hang, buffer
+ *   faults.ts    block modes: refuse, hang, buffer; lost messages
  *   controls.ts  the HTTP test controls (/_control/*), off unless asked for
  *   http.ts      response helpers, request bodies, CORS
  *   files.ts     static files
@@ -87,6 +87,12 @@ export interface PushlineServer {
   drop(): void;
   /** Imitates a hostile network for one transport; null lifts the block. */
   block(transport: TransportName, mode: BlockMode | null): void;
+  /**
+   * Imitates an intermediary that loses messages: the next `count` messages published do not
+   * reach the clients of `transport` (a long-poll answer always keeps its last message). They
+   * stay in the history, so a client that sees the hole (`prev`) and resumes gets them back.
+   */
+  lose(transport: TransportName, count: number): void;
   /** Live subscribers per transport (long polls: requests currently held). */
   connections(): Record<TransportName, number>;
   /** Requests received per endpoint since start, refused and blocked ones included (not preflights). */

@@ -10,6 +10,7 @@ import { PING, SSE_PRELUDE, delimiterEscaper, sseEvent, streamPrelude } from './
 import type { Message, Opening, TransportName } from './protocol.js';
 
 export type LiveTransport = Exclude<TransportName, 'longpoll'>;
+const LIVE_TRANSPORTS: readonly LiveTransport[] = ['websocket', 'sse', 'streaming'];
 
 export interface LiveOptions {
   transport: LiveTransport;
@@ -97,8 +98,11 @@ export class Subscribers {
     this.lives.delete(live);
   }
 
-  publish(message: Message): void {
-    for (const live of this.lives) live.send(message.json, message.id);
+  /** Writes a message to every connection, but to none of a transport for which `lost(transport)` says so. */
+  publish(message: Message, lost: (transport: LiveTransport) => boolean): void {
+    const losing = new Set<LiveTransport>();
+    for (const transport of LIVE_TRANSPORTS) if (this.count(transport) && lost(transport)) losing.add(transport);
+    for (const live of this.lives) if (!losing.has(live.transport)) live.send(message.json, message.id);
   }
 
   /** Lets what a 'buffer' block held on `transport` go out, as a proxy would at last. */

@@ -31,10 +31,14 @@ export class LongPolls {
   private readonly held = new Set<HeldPoll>();
   private flushQueued = false;
 
-  /** `pollTimeout`: ms a poll is held; also the heartbeat its open frames announce. */
+  /**
+   * `pollTimeout`: ms a poll is held; also the heartbeat its open frames announce. `losses(n)`:
+   * how many of the next n messages of an answer go missing on the way (the `lose` fault).
+   */
   constructor(
     private readonly channel: Channel,
     private readonly pollTimeout: number,
+    private readonly losses: (available: number) => number = () => 0,
   ) {}
 
   /** Polls currently held. */
@@ -106,7 +110,14 @@ export class LongPolls {
   private answerIfReady(poll: Poll): boolean {
     const after = this.channel.after(poll.cursor);
     if (after && !after.length) return false;
-    answerPoll(poll.res, after ? after.map((m) => m.json) : [this.channel.gapFrame(poll.session, this.pollTimeout)]);
+    if (!after) {
+      answerPoll(poll.res, [this.channel.gapFrame(poll.session, this.pollTimeout)]);
+      return true;
+    }
+    // A lossy intermediary drops messages from the front of an answer; the last always gets
+    // through, so that the client's next poll asks after the hole, as it would behind one.
+    const lost = this.losses(after.length - 1);
+    answerPoll(poll.res, after.slice(lost).map((m) => m.json));
     return true;
   }
 }

@@ -73,7 +73,8 @@ export class Channel {
   /** Appends a message to the history; the caller hands it to the subscribers. */
   append(data: string, event: string | undefined): Message {
     const id = this.history.nextId;
-    const message = { id, json: messageFrame(id, data, event) };
+    // Every message names the one before it, so a client sees a hole an intermediary made.
+    const message = { id, json: messageFrame(id, this.history.latest, data, event) };
     this.history.append(message);
     return message;
   }

@@ -43,7 +43,7 @@ export class ReferenceServer implements PushlineServer {
     if (!fallback) throw new TypeError(`invalid delimiter: ${JSON.stringify(settings.delimiter)} (see PROTOCOL.md, delimiter safety rule)`);
     this.defaultDelimiting = fallback;
     this.channel = new Channel(settings.history, settings.retry);
-    this.polls = new LongPolls(this.channel, settings.pollTimeout);
+    this.polls = new LongPolls(this.channel, settings.pollTimeout, (available) => this.faults.takeLosses('longpoll', available));
     this.controls = settings.controls ? new Controls(this, settings.maxBodySize) : null;
     // Not attached to the HTTP server: onUpgrade applies origins and blocks before handing over.
     this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: settings.maxBodySize });
@@ -62,6 +62,7 @@ export class ReferenceServer implements PushlineServer {
     this.publish = this.publish.bind(this);
     this.drop = this.drop.bind(this);
     this.block = this.block.bind(this);
+    this.lose = this.lose.bind(this);
     this.connections = this.connections.bind(this);
     this.close = this.close.bind(this);
   }
@@ -89,7 +90,7 @@ export class ReferenceServer implements PushlineServer {
     const event = opts?.event;
     if (event !== undefined && typeof event !== 'string') throw new TypeError('publish(): event must be a string');
     const message = this.channel.append(data, event);
-    this.lives.publish(message);
+    this.lives.publish(message, (transport) => this.faults.takeLosses(transport, 1) > 0);
     this.polls.flushSoon();
     return message.id;
   }
@@ -97,6 +98,10 @@ export class ReferenceServer implements PushlineServer {
   drop(): void {
     this.lives.drop();
     this.polls.drop();
+  }
+
+  lose(transport: TransportName, count: number): void {
+    this.faults.lose(transport, count);
   }
 
   block(transport: TransportName, mode: BlockMode | null): void {

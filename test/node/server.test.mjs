@@ -185,7 +185,7 @@ describe('SSE', () => {
     srv.publish('hello', { event: 'chat' });
     srv.publish('plain', { event: 'message' });
     await waitFor(() => sseEvents(s.text).length === 3, 'two messages');
-    assert.ok(s.text.endsWith('id: 2\ndata: {"id":"2","event":"chat","data":"hello"}\n\nid: 3\ndata: {"id":"3","data":"plain"}\n\n'));
+    assert.ok(s.text.endsWith('id: 2\ndata: {"id":"2","prev":"1","event":"chat","data":"hello"}\n\nid: 3\ndata: {"id":"3","prev":"2","data":"plain"}\n\n'));
     s.close();
     await waitFor(() => srv.connections().sse === 0, 'the server to notice');
   });
@@ -202,7 +202,7 @@ describe('SSE', () => {
 
     const h = openStream(srv.url + '/sse?lastEventId=1', { 'Last-Event-ID': '4' });
     await waitFor(() => sseEvents(h.text).length === 2, 'open + 1 replayed');
-    assert.deepEqual(sseEvents(h.text)[1].frame, { id: '5', data: 'm5' });
+    assert.deepEqual(sseEvents(h.text)[1].frame, { id: '5', prev: '4', data: 'm5' });
     h.close();
   });
 });
@@ -248,10 +248,10 @@ describe('streaming', () => {
     assert.equal(s.headers['x-accel-buffering'], 'no');
     await waitFor(() => streamFrames(s.text).length === 2, 'open + replay');
     assert.equal(s.text.slice(0, 2049), ' '.repeat(2048) + '\n');
-    assert.equal(s.text.slice(2049), '{"type":"open","session":"' + streamFrames(s.text)[0].session + '","resumed":true,"last":"1","heartbeat":15000}\n{"id":"1","data":"one"}\n');
+    assert.equal(s.text.slice(2049), '{"type":"open","session":"' + streamFrames(s.text)[0].session + '","resumed":true,"last":"1","heartbeat":15000}\n{"id":"1","prev":null,"data":"one"}\n');
     srv.publish('line\nbreak "q" \\ 😀', { event: 'e' });
     await waitFor(() => streamFrames(s.text).length === 3, 'live');
-    assert.deepEqual(streamFrames(s.text)[2], { id: '2', event: 'e', data: 'line\nbreak "q" \\ 😀' });
+    assert.deepEqual(streamFrames(s.text)[2], { id: '2', prev: '1', event: 'e', data: 'line\nbreak "q" \\ 😀' });
     s.close();
   });
 
@@ -264,7 +264,8 @@ describe('streaming', () => {
       assert.equal(s.text.slice(0, 2048 + delimiter.length), ' '.repeat(2048) + delimiter);
       const id = srv.publish(tricky, { event: delimiter });
       await waitFor(() => streamFrames(s.text, delimiter).length === 2, 'message ' + delimiter);
-      assert.deepEqual(streamFrames(s.text, delimiter)[1], { id, event: delimiter, data: tricky });
+      const prev = id === '1' ? null : String(Number(id) - 1);
+      assert.deepEqual(streamFrames(s.text, delimiter)[1], { id, prev, event: delimiter, data: tricky });
       assert.equal(s.text.split(delimiter).length, 4, 'the delimiter occurs only as a separator');
       s.close();
     }
@@ -302,7 +303,7 @@ describe('long polling', () => {
 
     const resumed = JSON.parse((await request(srv.url + '/poll?lastEventId=1')).body);
     assert.equal(resumed[0].resumed, true);
-    assert.deepEqual(resumed.slice(1), [{ id: '2', data: 'b' }]);
+    assert.deepEqual(resumed.slice(1), [{ id: '2', prev: '1', data: 'b' }]);
   });
 
   test('a poll is held until a publish, which releases it with every message after the cursor', async (t) => {
@@ -315,12 +316,12 @@ describe('long polling', () => {
     srv.publish('x');
     srv.publish('y', { event: 'e' }); // published in the same tick: one answer
     const res = await held;
-    assert.deepEqual(JSON.parse(res.body), [{ id: '1', data: 'x' }, { id: '2', event: 'e', data: 'y' }]);
+    assert.deepEqual(JSON.parse(res.body), [{ id: '1', prev: null, data: 'x' }, { id: '2', prev: '1', event: 'e', data: 'y' }]);
     assert.equal(srv.connections().longpoll, 0);
 
     // Messages already after the cursor: answered at once. The header beats the query.
     const now = await request(`${srv.url}/poll?session=${open.session}&lastEventId=0`, { headers: { 'Last-Event-ID': '1' } });
-    assert.deepEqual(JSON.parse(now.body), [{ id: '2', event: 'e', data: 'y' }]);
+    assert.deepEqual(JSON.parse(now.body), [{ id: '2', prev: '1', event: 'e', data: 'y' }]);
   });
 
   test('a held poll times out with a ping', async (t) => {
@@ -353,7 +354,7 @@ describe('WebSocket', () => {
     srv.publish('hi', { event: 'chat' });
     srv.publish('there');
     await waitFor(() => c.frames.length === 3, 'two messages');
-    assert.deepEqual(c.frames.slice(1), [{ id: '2', event: 'chat', data: 'hi' }, { id: '3', data: 'there' }]);
+    assert.deepEqual(c.frames.slice(1), [{ id: '2', prev: '1', event: 'chat', data: 'hi' }, { id: '3', prev: '2', data: 'there' }]);
     c.ws.send('from client ü');
     await waitFor(() => got.length === 1, 'onMessage');
     assert.deepEqual(got[0], ['from client ü', { transport: 'websocket', session: open.session }]);
@@ -480,7 +481,7 @@ describe('block modes', () => {
     const held = request(`${srv.url}/poll?session=${open.session}`);
     await waitFor(() => srv.connections().longpoll === 1, 'held poll');
     srv.publish('through');
-    assert.deepEqual(JSON.parse((await held).body), [{ id: '1', data: 'through' }]);
+    assert.deepEqual(JSON.parse((await held).body), [{ id: '1', prev: null, data: 'through' }]);
 
     srv.block('websocket', 'buffer');
     const c = wsClient(wsUrl(srv));
@@ -491,7 +492,7 @@ describe('block modes', () => {
     srv.block('websocket', null);
     await waitFor(() => c.frames.length === 2, 'released frames');
     assert.equal(c.frames[0].type, 'open');
-    assert.deepEqual(c.frames[1], { id: '2', data: 'held' });
+    assert.deepEqual(c.frames[1], { id: '2', prev: '1', data: 'held' });
     c.ws.close();
   });
 
@@ -501,6 +502,62 @@ describe('block modes', () => {
     assert.throws(() => srv.block('sse', 'slow'), TypeError);
     assert.equal((await control(srv, 'block', { transport: 'pigeon', mode: 'hang' })).status, 400);
     assert.equal((await control(srv, 'block', { transport: 'sse', mode: 'slow' })).status, 400);
+  });
+});
+
+describe('lost messages (the lose fault) and prev', () => {
+  test('every message names the one before it: null for the first, then the previous id', async (t) => {
+    const srv = await start(t);
+    const c = wsClient(wsUrl(srv));
+    await c.opened;
+    await waitFor(() => c.frames.length === 1, 'open frame');
+    for (const data of ['a', 'b', 'c']) srv.publish(data);
+    await waitFor(() => c.frames.length === 4, 'three messages');
+    assert.deepEqual(c.frames.slice(1).map((f) => [f.id, f.prev]), [['1', null], ['2', '1'], ['3', '2']]);
+  });
+
+  test('lose(transport, n): the next n messages skip that transport only, and stay in the history for a resume', async (t) => {
+    const srv = await start(t, { controls: true, pollTimeout: 5000 });
+    const c = wsClient(wsUrl(srv));
+    const sse = openStream(srv.url + '/sse');
+    await c.opened;
+    await waitFor(() => srv.connections().sse === 1 && c.frames.length === 1, 'both open');
+    assert.equal((await control(srv, 'lose', { transport: 'websocket', count: 2 })).status, 204);
+    for (const data of ['a', 'b', 'c', 'd']) srv.publish(data);
+    await waitFor(() => c.frames.length === 3 && sseEvents(sse.text).length === 5, 'what got through');
+    assert.deepEqual(c.frames.slice(1).map((f) => [f.id, f.prev]), [['3', '2'], ['4', '3']]);
+    assert.deepEqual(sseEvents(sse.text).slice(1).map((e) => e.id), ['1', '2', '3', '4']);
+    // A resume from before the hole fills it.
+    const again = wsClient(wsUrl(srv, '?lastEventId=0'));
+    await waitFor(() => again.frames.length === 5, 'the replay');
+    assert.deepEqual(again.frames.slice(1).map((f) => f.id), ['1', '2', '3', '4']);
+    again.ws.close();
+    c.ws.close();
+    sse.close();
+  });
+
+  test('lose on long polling drops from the front of an answer and always keeps its last message', async (t) => {
+    const srv = await start(t, { pollTimeout: 5000 });
+    const [open] = JSON.parse((await request(srv.url + '/poll')).body);
+    srv.lose('longpoll', 5);
+    for (const data of ['a', 'b', 'c']) srv.publish(data);
+    const first = JSON.parse((await request(`${srv.url}/poll?session=${open.session}&lastEventId=0`)).body);
+    assert.deepEqual(first.map((f) => f.id), ['3'], 'two lost, the last kept');
+    srv.publish('d');
+    const second = JSON.parse((await request(`${srv.url}/poll?session=${open.session}&lastEventId=3`)).body);
+    assert.deepEqual(second.map((f) => f.id), ['4'], 'one answer of one message: nothing more to lose');
+    srv.publish('e');
+    srv.publish('f');
+    const third = JSON.parse((await request(`${srv.url}/poll?session=${open.session}&lastEventId=4`)).body);
+    assert.deepEqual(third.map((f) => [f.id, f.prev]), [['6', '5']], 'the debt of one more message is paid here');
+  });
+
+  test('the lose control checks its input', async (t) => {
+    const srv = await start(t, { controls: true });
+    assert.equal((await control(srv, 'lose', { transport: 'carrier-pigeon', count: 1 })).status, 400);
+    assert.equal((await control(srv, 'lose', { transport: 'sse', count: -1 })).status, 400);
+    assert.equal((await control(srv, 'lose', { transport: 'sse' })).status, 400);
+    assert.throws(() => srv.lose('sse', 1.5), RangeError);
   });
 });
 

@@ -51,6 +51,12 @@ export class FakeConnection {
     return this;
   }
 
+  /** A message frame that names the message before it on the server's stream. */
+  messageAfter(prev: string | null, id: string, data = 'data ' + id): this {
+    this.events.frame({ type: 'message', id, prev, data, event: 'message' });
+    return this;
+  }
+
   ping(): this {
     this.events.frame({ type: 'ping' });
     return this;
