@@ -3,7 +3,7 @@
  * frame, and moves time by hand (node:test's mock timers, Date included), so that fallback,
  * backoff, budget and resume are checked in milliseconds without a browser or a network.
  */
-import { mock } from 'node:test';
+import { afterEach, beforeEach, mock } from 'node:test';
 import { Client } from '../../src/client.js';
 import { pushlineError } from '../../src/errors.js';
 import type { ClientSettings } from '../../src/options.js';
@@ -140,9 +140,23 @@ export function tick(ms: number): void {
   mock.timers.tick(ms);
 }
 
-/** A client on fake transports; its first attempt starts after tick(0). */
+/** The clients the current test made, closed after it. */
+const clients: Client[] = [];
+
+/** A client on fake transports; its first attempt starts after tick(0). Closed after the test. */
 export function fakeClient(transports: FakeTransport[], options: Partial<ClientSettings> = {}): Client {
-  return new Client(BASE, { reconnect: { jitter: 0 }, ...options, transports });
+  const client = new Client(BASE, { reconnect: { jitter: 0 }, ...options, transports });
+  clients.push(client);
+  return client;
+}
+
+/** For a describe(): fake time in each test, and the test's clients closed after it. */
+export function fakeTimeInEachTest(): void {
+  beforeEach(() => useFakeTime());
+  afterEach(() => {
+    while (clients.length) clients.pop()!.close();
+    restoreTime();
+  });
 }
 
 /** The query parameters of a URL, as an object. */

@@ -3,23 +3,16 @@
  * budget, resume cursor, duplicate suppression, liveness and the answers that stop the client.
  * What the browsers and the real server add (sockets, HTTP, engines) is in test/browser/.
  */
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Client } from '../../src/client.js';
-import { BASE, fakeClient, fakeTransport, payloads, query, record, restoreTime, tick, useFakeTime } from './fake.js';
+import { fakeTimeInEachTest, BASE, fakeClient, fakeTransport, payloads, query, record, tick } from './fake.js';
 
 describe('client policy', () => {
-  let client: Client | null = null;
-  beforeEach(() => useFakeTime());
-  afterEach(() => {
-    client?.close();
-    client = null;
-    restoreTime();
-  });
+  fakeTimeInEachTest();
 
   it('starts on a fresh task with the first transport, at its endpoint, without a cursor', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws]);
+    const client = fakeClient([ws]);
     assert.equal(ws.connections.length, 0, 'nothing before the next task');
     tick(0);
     assert.equal(ws.connections.length, 1);
@@ -30,7 +23,7 @@ describe('client policy', () => {
 
   it('opens, delivers in order, and tells the application', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws]);
+    const client = fakeClient([ws]);
     const events = record(client);
     tick(0);
     ws.last.open({ last: '7' }).message('8').message('9', 'nine', 'chat');
@@ -47,7 +40,7 @@ describe('client policy', () => {
   it('falls down the order at once when a transport is refused before open, and names the next one', () => {
     const ws = fakeTransport('websocket');
     const sse = fakeTransport('sse');
-    client = fakeClient([ws, sse]);
+    const client = fakeClient([ws, sse]);
     const events = record(client);
     tick(0);
     ws.last.end('refused');
@@ -64,7 +57,7 @@ describe('client policy', () => {
   it('skips a transport the browser lacks, as `unsupported`', () => {
     const ws = fakeTransport('websocket', { supported: false });
     const sse = fakeTransport('sse');
-    client = fakeClient([ws, sse]);
+    const client = fakeClient([ws, sse]);
     const events = record(client);
     tick(0);
     assert.equal(ws.connections.length, 0);
@@ -73,7 +66,7 @@ describe('client policy', () => {
   });
 
   it('with no supported transport at all, stops with no-transport', () => {
-    client = fakeClient([fakeTransport('websocket', { supported: false })]);
+    const client = fakeClient([fakeTransport('websocket', { supported: false })]);
     const events = record(client);
     tick(0);
     assert.equal(client.state, 'closed');
@@ -83,7 +76,7 @@ describe('client policy', () => {
   it('after a whole round fails, waits the backoff and starts the next round where the last one started', () => {
     const ws = fakeTransport('websocket');
     const sse = fakeTransport('sse');
-    client = fakeClient([ws, sse], { reconnect: { initialDelay: 100, factor: 2, jitter: 0 } });
+    const client = fakeClient([ws, sse], { reconnect: { initialDelay: 100, factor: 2, jitter: 0 } });
     const events = record(client);
     tick(0);
     ws.last.end('refused');
@@ -103,7 +96,7 @@ describe('client policy', () => {
 
   it('backoff grows by `factor` up to `maxDelay`, and `maxAttempts` failed attempts close the client', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws], { reconnect: { initialDelay: 100, factor: 3, maxDelay: 500, jitter: 0, maxAttempts: 4 } });
+    const client = fakeClient([ws], { reconnect: { initialDelay: 100, factor: 3, maxDelay: 500, jitter: 0, maxAttempts: 4 } });
     const events = record(client);
     tick(0);
     for (let i = 0; i < 5; i++) {
@@ -117,7 +110,7 @@ describe('client policy', () => {
 
   it('jitter takes a random share off each delay', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws], { reconnect: { initialDelay: 1000, jitter: 0.5 } });
+    const client = fakeClient([ws], { reconnect: { initialDelay: 1000, jitter: 0.5 } });
     const events = record(client);
     tick(0);
     ws.last.end('refused');
@@ -127,7 +120,7 @@ describe('client policy', () => {
 
   it('the retry budget allows `budget` attempts per minute, whatever the backoff says', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws], { reconnect: { initialDelay: 10, factor: 1, jitter: 0, budget: 3 } });
+    const client = fakeClient([ws], { reconnect: { initialDelay: 10, factor: 1, jitter: 0, budget: 3 } });
     tick(0);
     for (let i = 0; i < 3; i++) {
       ws.last.end('refused');
@@ -142,7 +135,7 @@ describe('client policy', () => {
 
   it('resumes from the last delivered id, in the query and the Last-Event-ID header', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws], { reconnect: { initialDelay: 10, jitter: 0 } });
+    const client = fakeClient([ws], { reconnect: { initialDelay: 10, jitter: 0 } });
     tick(0);
     ws.last.open({ last: '3' }).message('4').message('5');
     ws.last.end('closed');
@@ -154,7 +147,7 @@ describe('client policy', () => {
 
   it('before any delivery, resumes from the `last` id the server announced', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws], { reconnect: { initialDelay: 10, jitter: 0 } });
+    const client = fakeClient([ws], { reconnect: { initialDelay: 10, jitter: 0 } });
     tick(0);
     ws.last.open({ last: '41' });
     ws.last.end('closed');
@@ -164,7 +157,7 @@ describe('client policy', () => {
 
   it('starts from the `lastEventId` option, and a gap moves the cursor to the server\'s `last`', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws], { lastEventId: '2', reconnect: { initialDelay: 10, jitter: 0 } });
+    const client = fakeClient([ws], { lastEventId: '2', reconnect: { initialDelay: 10, jitter: 0 } });
     const events = record(client);
     tick(0);
     assert.equal(query(ws.last.url).lastEventId, '2');
@@ -177,7 +170,7 @@ describe('client policy', () => {
 
   it('drops a message delivered already (a replay after resume)', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws], { reconnect: { initialDelay: 10, jitter: 0 } });
+    const client = fakeClient([ws], { reconnect: { initialDelay: 10, jitter: 0 } });
     const events = record(client);
     tick(0);
     ws.last.open().message('1').message('2');
@@ -189,7 +182,7 @@ describe('client policy', () => {
 
   it('a connection that stays open 5 s resets the backoff; shorter ones do not', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws], { reconnect: { initialDelay: 100, factor: 2, jitter: 0 } });
+    const client = fakeClient([ws], { reconnect: { initialDelay: 100, factor: 2, jitter: 0 } });
     const events = record(client);
     tick(0);
     ws.last.end('refused');
@@ -207,7 +200,7 @@ describe('client policy', () => {
   it('three unstable connections in a row move down the order', () => {
     const ws = fakeTransport('websocket');
     const sse = fakeTransport('sse');
-    client = fakeClient([ws, sse], { reconnect: { initialDelay: 10, factor: 1, jitter: 0 } });
+    const client = fakeClient([ws, sse], { reconnect: { initialDelay: 10, factor: 1, jitter: 0 } });
     const events = record(client);
     tick(0);
     for (let i = 0; i < 3; i++) {
@@ -225,7 +218,7 @@ describe('client policy', () => {
     const ws = fakeTransport('websocket');
     const sse = fakeTransport('sse');
     const streaming = fakeTransport('streaming');
-    client = fakeClient([ws, sse, streaming], { connectTimeout: 1000 });
+    const client = fakeClient([ws, sse, streaming], { connectTimeout: 1000 });
     const events = record(client);
     tick(0);
     tick(1000);
@@ -241,7 +234,7 @@ describe('client policy', () => {
   it('an open connection silent for heartbeatTimeout is `muted` and moves down the order', () => {
     const ws = fakeTransport('websocket');
     const sse = fakeTransport('sse');
-    client = fakeClient([ws, sse], { heartbeatTimeout: 3000, reconnect: { initialDelay: 10, jitter: 0 } });
+    const client = fakeClient([ws, sse], { heartbeatTimeout: 3000, reconnect: { initialDelay: 10, jitter: 0 } });
     const events = record(client);
     tick(0);
     ws.last.open();
@@ -259,7 +252,7 @@ describe('client policy', () => {
 
   it('heartbeatTimeout 0 turns the liveness check off', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws], { heartbeatTimeout: 0 });
+    const client = fakeClient([ws], { heartbeatTimeout: 0 });
     tick(0);
     ws.last.open();
     tick(3_600_000);
@@ -269,7 +262,7 @@ describe('client policy', () => {
   it('Retry-After: waits at least that long and stays on the transport', () => {
     const ws = fakeTransport('websocket');
     const sse = fakeTransport('sse');
-    client = fakeClient([ws, sse], { reconnect: { initialDelay: 10, jitter: 0 } });
+    const client = fakeClient([ws, sse], { reconnect: { initialDelay: 10, jitter: 0 } });
     const events = record(client);
     tick(0);
     ws.last.end('refused', { status: 503, retryAfter: 2000 });
@@ -283,7 +276,7 @@ describe('client policy', () => {
 
   it('the open frame\'s `retry` is the least delay before reconnecting', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws], { reconnect: { initialDelay: 10, jitter: 0 } });
+    const client = fakeClient([ws], { reconnect: { initialDelay: 10, jitter: 0 } });
     const events = record(client);
     tick(0);
     ws.last.open({ retry: 1500 });
@@ -312,7 +305,7 @@ describe('client policy', () => {
 
   it('a frame that is not a frame is a protocol error, reported, and the client reconnects', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws], { reconnect: { initialDelay: 10, jitter: 0 } });
+    const client = fakeClient([ws], { reconnect: { initialDelay: 10, jitter: 0 } });
     const events = record(client);
     tick(0);
     ws.last.open().garbage();
@@ -324,7 +317,7 @@ describe('client policy', () => {
 
   it('a message before the open frame is a protocol error', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws]);
+    const client = fakeClient([ws]);
     const events = record(client);
     tick(0);
     ws.last.message('1');
@@ -333,7 +326,7 @@ describe('client policy', () => {
 
   it('a message over maxMessageSize is skipped with an error naming it, and the cursor moves past it', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws], { maxMessageSize: 4 });
+    const client = fakeClient([ws], { maxMessageSize: 4 });
     const events = record(client);
     tick(0);
     ws.last.open().message('1', 'ok').message('2', 'too long').message('3', 'ok');
@@ -344,7 +337,7 @@ describe('client policy', () => {
 
   it('a transport that reports a too-large frame by id: the client resumes after it', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws], { reconnect: { initialDelay: 10, jitter: 0 } });
+    const client = fakeClient([ws], { reconnect: { initialDelay: 10, jitter: 0 } });
     tick(0);
     ws.last.open().message('1');
     ws.last.end('too-large', { id: '2' });
@@ -355,7 +348,7 @@ describe('client policy', () => {
   it('options given as functions are called before every attempt; one that throws is an `options` error', () => {
     const ws = fakeTransport('websocket');
     let calls = 0;
-    client = fakeClient([ws], {
+    const client = fakeClient([ws], {
       token: () => 'token-' + ++calls,
       query: () => ({ room: 'r' + calls }),
       headers: () => ({ 'X-Call': String(calls) }),
@@ -385,7 +378,7 @@ describe('client policy', () => {
 
   it('close() stops everything and emits close once, with no error', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws]);
+    const client = fakeClient([ws]);
     const events = record(client);
     tick(0);
     ws.last.open();
@@ -399,7 +392,7 @@ describe('client policy', () => {
 
   it('public state cannot be overwritten by the application', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws]);
+    const client = fakeClient([ws]);
     tick(0);
     ws.last.open().message('1');
     const writable = client as unknown as Record<string, unknown>;

@@ -3,23 +3,16 @@
  * is noticed, the client resumes from its cursor at once, and says `gap` only when the server
  * cannot fill the hole.
  */
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Client } from '../../src/client.js';
-import { fakeClient, fakeTransport, payloads, query, record, restoreTime, tick, useFakeTime } from './fake.js';
+import { fakeTimeInEachTest, fakeClient, fakeTransport, payloads, query, record, tick } from './fake.js';
 
 describe('prev: holes made on the way', () => {
-  let client: Client | null = null;
-  beforeEach(() => useFakeTime());
-  afterEach(() => {
-    client?.close();
-    client = null;
-    restoreTime();
-  });
+  fakeTimeInEachTest();
 
   it('a message whose prev is the last delivered id is delivered; the first after open follows the open frame\'s last', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws]);
+    const client = fakeClient([ws]);
     const events = record(client);
     tick(0);
     ws.last.open({ last: '4' }).messageAfter('4', '5').messageAfter('5', '6');
@@ -29,7 +22,7 @@ describe('prev: holes made on the way', () => {
 
   it('a hole: the message is not delivered, the client resumes from its cursor at once, and the server fills it', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws], { reconnect: { initialDelay: 5000, jitter: 0 } });
+    const client = fakeClient([ws], { reconnect: { initialDelay: 5000, jitter: 0 } });
     const events = record(client);
     tick(0);
     ws.last.open({ last: '0' }).messageAfter('0', '1').messageAfter('3', '4');
@@ -47,7 +40,7 @@ describe('prev: holes made on the way', () => {
 
   it('a hole the server cannot fill any more: gap, then the live stream', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws]);
+    const client = fakeClient([ws]);
     const events = record(client);
     tick(0);
     ws.last.open({ last: '0' }).messageAfter('0', '1').messageAfter('50', '51');
@@ -59,7 +52,7 @@ describe('prev: holes made on the way', () => {
 
   it('without prev nothing is checked (servers that do not send it); duplicates are dropped before the check', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws]);
+    const client = fakeClient([ws]);
     const events = record(client);
     tick(0);
     ws.last.open({ last: '0' }).message('1').message('7').messageAfter('0', '1').messageAfter('7', '8');
@@ -69,7 +62,7 @@ describe('prev: holes made on the way', () => {
 
   it('a message too large to deliver still moves the cursor: the next one follows it', () => {
     const ws = fakeTransport('websocket');
-    client = fakeClient([ws], { maxMessageSize: 10 });
+    const client = fakeClient([ws], { maxMessageSize: 10 });
     const events = record(client);
     tick(0);
     ws.last.open({ last: '0' }).messageAfter('0', '1').messageAfter('1', '2', 'x'.repeat(20)).messageAfter('2', '3');

@@ -2,31 +2,24 @@
  * The upgrade back to WebSocket with fake transports: when it probes, and the handover that
  * loses, repeats and reorders nothing.
  */
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Client } from '../../src/client.js';
 import { upgrading } from '../../src/features/upgrade.js';
-import { fakeClient, fakeTransport, payloads, query, record, restoreTime, tick, useFakeTime } from './fake.js';
+import { fakeTimeInEachTest, fakeClient, fakeTransport, payloads, query, record, tick } from './fake.js';
 
 describe('upgrade back to WebSocket', () => {
-  let client: Client | null = null;
-  beforeEach(() => useFakeTime());
-  afterEach(() => {
-    client?.close();
-    client = null;
-    restoreTime();
-  });
+  fakeTimeInEachTest();
 
   /** A client that fell back from a refused WebSocket to sse, which delivered 1 and 2. */
   function fellBack(upgrade?: boolean | number) {
     const ws = fakeTransport('websocket');
     const sse = fakeTransport('sse');
-    client = fakeClient([ws, sse], { features: [upgrading], upgrade });
+    const client = fakeClient([ws, sse], { features: [upgrading], upgrade });
     const events = record(client);
     tick(0);
     ws.last.end('refused');
     sse.last.open({ last: '0' }).message('1').message('2');
-    return { ws, sse, events };
+    return { ws, sse, events, client };
   }
 
   it('is off by default: no probe, however long the client stays on the fallback', () => {
@@ -36,7 +29,7 @@ describe('upgrade back to WebSocket', () => {
   });
 
   it('probes after the given delay and hands over: nothing lost, repeated or reordered', () => {
-    const { ws, sse, events } = fellBack(1000);
+    const { ws, sse, events, client } = fellBack(1000);
     tick(999);
     assert.equal(ws.connections.length, 1);
     tick(1);
@@ -47,16 +40,16 @@ describe('upgrade back to WebSocket', () => {
     sse.last.message('3').message('4');
     probe.open({ resumed: true }).message('3').message('4').message('5');
     assert.ok(sse.last.closed, 'the old connection is closed at the handover');
-    assert.equal(client!.transport, 'websocket');
+    assert.equal(client.transport, 'websocket');
     assert.deepEqual(payloads(events, 'message').map((m) => m.id), ['1', '2', '3', '4', '5']);
     assert.deepEqual(payloads(events, 'open').map((o) => o.transport), ['sse', 'websocket']);
   });
 
   it('a probe that fails leaves the connection alone and waits twice as long for the next', () => {
-    const { ws, sse, events } = fellBack(1000);
+    const { ws, sse, events, client } = fellBack(1000);
     tick(1000);
     ws.last.end('refused');
-    assert.equal(client!.transport, 'sse');
+    assert.equal(client.transport, 'sse');
     assert.ok(!sse.last.closed);
     tick(1999);
     assert.equal(ws.connections.length, 2);
@@ -64,7 +57,7 @@ describe('upgrade back to WebSocket', () => {
     assert.equal(ws.connections.length, 3);
     // A probe that cannot resume (the server lost the cursor) is not handed over either.
     ws.last.open({ resumed: false, gap: true, last: '9' });
-    assert.equal(client!.transport, 'sse');
+    assert.equal(client.transport, 'sse');
     assert.ok(ws.last.closed);
     assert.equal(payloads(events, 'gap').length, 0);
   });
