@@ -27,6 +27,9 @@ export function backoffDelay(policy: BackoffPolicy, failures: number, random?: n
   return Math.round(Math.min(policy.maxDelay, exponential) * (1 - policy.jitter * share));
 }
 
+/** setTimeout fires at once for delays past 2^31-1 ms (~24.8 days): no delay may exceed it. */
+export const MAX_TIMER_DELAY = 0x7fffffff;
+
 /** The retry budget's window: at most `limit` attempts in any window of this many ms. */
 export const BUDGET_WINDOW = 60000;
 

@@ -9,16 +9,18 @@
  * frame: skip what was delivered already, move the cursor), and `emit` hands it to the
  * application's listeners.
  */
-import { backoffDelay, RetryBudget } from './backoff.js';
+import { backoffDelay, MAX_TIMER_DELAY, RetryBudget } from './backoff.js';
 import { report } from './emitter.js';
 import { pushlineError } from './errors.js';
-import type { ClientState, Feature, FeatureHooks, FeatureHost, PageEvent, SendOutcome, TabRole } from './features/host.js';
-import { request as httpRequest, type PendingRequest } from './io/xhr.js';
+import type { ClientState, Feature, FeatureHooks, PageEvent, TabRole } from './features/host.js';
 import { resolveDynamic, resolveSettings, type ClientSettings, type DynamicValues, type Settings } from './options.js';
+import { newClientIdentity, Outbox, type SendCallback } from './outbox.js';
 import type { Frame, OpenFrame } from './parse/frame.js';
 import { RecentIds } from './recent-ids.js';
 import type { Query, Transport, TransportFactory, TransportRequest } from './transports/transport.js';
 import type { ClientEvents, FailureClass, PushlineError, TransportName } from './types.js';
+
+export type { SendCallback };
 import { absoluteUrl, endpointUrl, SEND_PATH, withQuery } from './url.js';
 
 export type { ClientState, TabRole };
@@ -27,9 +29,8 @@ export type { ClientState, TabRole };
 const STABLE_MS = 5000;
 /** Unstable connections in a row on one transport before moving down the order. */
 const UNSTABLE_LIMIT = 3;
-/** setTimeout fires at once for delays past 2^31-1 ms (~24.8 days): no delay may exceed it. */
-const MAX_TIMER_DELAY = 0x7fffffff;
 const FEATURE_OPTIONS: Feature['option'][] = ['shared', 'upgrade', 'remember'];
+
 /** Page events of `window`; the others of PAGE_EVENTS are the document's. */
 const WINDOW_EVENTS: PageEvent[] = ['online', 'offline', 'pageshow'];
 const DOCUMENT_EVENTS: PageEvent[] = ['visibilitychange', 'resume', 'freeze'];
@@ -70,19 +71,31 @@ interface Probe {
  * stop the others (see report()).
  */
 export class Client {
-  private _state: ClientState = 'connecting';
-  private _transport: TransportName | null = null;
-  private _lastEventId: string | null;
-  private _role: TabRole | null = null;
+  // Members marked @internal are read and changed by features/host.ts, the one adapter between
+  // the client and its optional features (which see only its narrow FeatureHost); the typings
+  // leave them out, and the build renames them.
+  /** @internal */
+  _state: ClientState = 'connecting';
+  /** @internal */
+  _transport: TransportName | null = null;
+  /** @internal */
+  _lastEventId: string | null;
+  /** @internal */
+  _role: TabRole | null = null;
 
-  private readonly _settings: Settings;
-  private readonly _baseUrl: string;
+  /** @internal */
+  readonly _settings: Settings;
+  /** @internal */
+  readonly _baseUrl: string;
   /** Index in the order of the transport being tried or used. */
-  private _transportIndex = 0;
+  /** @internal */
+  _transportIndex = 0;
   /** Where the current round of fallbacks started; the round is over when it comes back here. */
-  private _roundStart = 0;
+  /** @internal */
+  _roundStart = 0;
   /** The attempt in progress or open, or null between attempts. */
-  private _attempt: Attempt | null = null;
+  /** @internal */
+  _attempt: Attempt | null = null;
   private _probe: Probe | null = null;
   private _attemptCount = 0;
   private readonly _budget: RetryBudget | null;
@@ -100,17 +113,21 @@ export class Client {
   /** Wall-clock time the open connection last delivered anything (a frame of any kind). */
   private _lastHeard = 0;
   /** Where to resume: the last delivered id, or the server's `last` id before any delivery. */
-  private _cursor: string | null;
+  /** @internal */
+  _cursor: string | null;
   /** The session of the open connection (from its open frame), for the POSTs of send(). */
   private _session: string | null = null;
   /** What the options given as functions returned for the current attempt. */
   private _dynamic: DynamicValues = { headers: {}, query: {}, token: null };
-  private readonly _recentIds = new RecentIds();
+  /** @internal */
+  readonly _recentIds = new RecentIds();
   /** After a handover: messages up to this id were delivered by the replaced connection. */
   private _skipUntil: string | null = null;
-  /** Sends not yet handed to the server, oldest first. */
-  private _outbox: string[] = [];
-  private _posting: PendingRequest | null = null;
+  /** Messages to the server until it acknowledges them (outbox.ts). */
+  /** @internal */
+  readonly _outbox: Outbox;
+  /** The open connection's server acknowledges messages (its open frame has `ack`). */
+  private _acknowledging = false;
   private readonly _features: FeatureHooks[] = [];
   private readonly _onPageEvent: (event: Event) => void;
   private _listeners: { [name: string]: Listener<unknown>[] | undefined } = {};
@@ -122,13 +139,13 @@ export class Client {
     this._lastEventId = this._cursor = lastEventId;
     const reconnect = this._settings.reconnect;
     this._budget = reconnect ? new RetryBudget(reconnect.budget) : null;
+    this._outbox = new Outbox(newClientIdentity(), this._settings.sendQueueSize);
 
     const features = options.features || [];
     const offered: { [option: string]: boolean } = {};
-    const host = this._featureHost();
     for (let i = 0; i < features.length; i++) {
       offered[features[i].option] = true;
-      const hooks = features[i].setup(host, options);
+      const hooks = features[i].attach(this, options);
       if (hooks) this._features.push(hooks);
     }
     for (let i = 0; i < FEATURE_OPTIONS.length; i++) {
@@ -162,29 +179,38 @@ export class Client {
     return this._role;
   }
 
-  /** Sends a message to the server: a WebSocket frame, or an HTTP POST on the other transports. */
-  send(data: string): boolean {
-    if (this._state === 'closed') {
-      this.emit('error', pushlineError('send-failed', 'send() after close()', null));
-      return false;
-    }
-    const text = String(data);
-    const outcome = this._sendThroughFeatures(text);
-    if (outcome !== 'not-taken') return outcome === 'taken'; // a sharing follower: handed to the leader, or refused
-    const connection = this._attempt && this._attempt.openedAt ? this._attempt.connection : null;
-    if (connection && !this._outbox.length && connection.send(text)) return true;
+  /**
+   * Sends a message to the server: a WebSocket frame, or an HTTP POST (batched) on the other
+   * transports. It is kept until the server acknowledges it and sent again after a
+   * reconnection, on whatever transport the client then has; a server that acknowledges
+   * (PROTOCOL.md) hands it to its application exactly once, in send order. `done` is called
+   * once: with null when the server has the message, or with the error that means it never will
+   * (close(), the queue was full, the server refused it). Returns false when refused at once.
+   */
+  send(data: string, done?: SendCallback): boolean {
+    const callback = done || null;
+    if (this._state === 'closed') return this._refuse(pushlineError('send-failed', 'send() after close()', null), callback);
+    const message = this._outbox.add(String(data), callback);
+    if (!message) return this._refuse(pushlineError('queue-full', 'send queue full', this._transport), callback);
+    // A sharing follower hands it to the leader tab; it stays here until the leader says it went.
+    if (this._callFeatures('queued', message)) return true;
+    this._flush();
     // `endpoints.send: false`: what the open connection cannot carry has nowhere to go.
-    const nowhere = !!connection && this._settings.endpoints.send === false;
-    if (nowhere || this._outbox.length >= this._settings.sendQueueSize) {
-      const error = nowhere
-        ? pushlineError('send-failed', 'no send endpoint', this._transport)
-        : pushlineError('queue-full', 'send queue full', this._transport);
+    const attempt = this._attempt;
+    if (attempt && attempt.openedAt && message.writtenOn !== attempt.id && this._settings.endpoints.send === false) {
+      const error = pushlineError('send-failed', 'no send endpoint', this._transport);
+      this._outbox.fail([message], error);
       this.emit('error', error);
       return false;
     }
-    this._outbox.push(text);
-    this._flush();
     return true;
+  }
+
+  /** A send refused at once: reported, its callback told (on a fresh task, never inside send()). */
+  private _refuse(error: PushlineError, done: SendCallback | null): boolean {
+    this.emit('error', error);
+    if (done) setTimeout(() => done(error), 0);
+    return false;
   }
 
   /** Stops everything: the connection, timers, pending requests, page listeners. Emits `close` once. */
@@ -236,7 +262,7 @@ export class Client {
    * Calls one hook of every feature that has it, with the hook's own arguments; true when one of
    * them returned true (took the event).
    */
-  private _callFeatures<K extends Exclude<keyof FeatureHooks, 'send' | 'emitted'>>(
+  private _callFeatures<K extends Exclude<keyof FeatureHooks, 'emitted'>>(
     hook: K,
     ...args: Parameters<NonNullable<FeatureHooks[K]>>
   ): boolean {
@@ -248,65 +274,10 @@ export class Client {
     return taken;
   }
 
-  private _sendThroughFeatures(data: string): SendOutcome {
-    for (let i = 0; i < this._features.length; i++) {
-      const send = this._features[i].send;
-      const outcome = send ? send.call(this._features[i], data) : 'not-taken';
-      if (outcome !== 'not-taken') return outcome;
-    }
-    return 'not-taken';
-  }
-
-  /** The narrow view of the client that features get (features/host.ts). */
-  private _featureHost(): FeatureHost {
-    const client = this;
-    return {
-      baseUrl: this._baseUrl,
-      settings: this._settings,
-      state: () => client._state,
-      isOpen: () => !!(client._attempt && client._attempt.openedAt),
-      transportIndex: () => client._transportIndex,
-      transport: () => client._transport,
-      cursor: () => client._cursor,
-      startAt(index) {
-        client._transportIndex = client._roundStart = index;
-      },
-      connect: () => client._startAttempt(),
-      disconnect() {
-        client._teardown();
-        client._state = 'connecting';
-      },
-      setRole(role) {
-        client._role = role;
-      },
-      relay: (name, payload, leaderCursor) => client._relay(name, payload, leaderCursor),
-      emitLocal: (name, payload) => client._emitLocal(name, payload),
-      send: (data) => client.send(data),
-      probe: (index, done) => client._startProbe(index, done),
-    };
-  }
-
-  /** An event relayed from the leader tab (FeatureHost.relay). */
-  private _relay<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K], leaderCursor: string | null): void {
-    if (this._cursor === null) this._cursor = leaderCursor;
-    if (name === 'message') {
-      const id = (payload as ClientEvents['message']).id;
-      if (this._recentIds.has(id)) return;
-      this._recentIds.add(id);
-      this._cursor = this._lastEventId = id;
-    } else if (name === 'open') {
-      this._transport = (payload as ClientEvents['open']).transport;
-      this._state = 'open';
-    } else if (name === 'reconnecting') {
-      this._transport = null;
-      this._state = 'reconnecting';
-    }
-    this._emitLocal(name, payload);
-  }
-
   // ---- connection attempts ----------------------------------------------------------------------
 
-  private _startAttempt(): void {
+  /** @internal */
+  _startAttempt(): void {
     this._retryAt = 0;
     const settings = this._settings;
     if (!settings.transports.some((factory) => factory.supported())) {
@@ -369,11 +340,14 @@ export class Client {
     const settings = this._settings;
     const override = settings.endpoints[factory.name];
     const endpoint = endpointUrl(this._baseUrl, factory.path, typeof override === 'string' ? override : undefined);
+    const send = settings.endpoints.send;
     return {
       endpoint,
       url(extra?: Query): string {
         const query: Query = client._applicationQuery();
         query.lastEventId = client._cursor;
+        // Who this client is, so that the server's open frame says how far its sends got.
+        query.client = client._outbox.identity;
         for (const name in extra) query[name] = extra[name];
         return withQuery(endpoint, query);
       },
@@ -388,6 +362,8 @@ export class Client {
       withCredentials: settings.withCredentials,
       delimiter: settings.delimiter,
       maxMessageSize: settings.maxMessageSize,
+      session: () => client._session,
+      sendEndpoint: send === false ? null : endpointUrl(this._baseUrl, SEND_PATH, send),
     };
   }
 
@@ -423,6 +399,14 @@ export class Client {
           if (attempt === client._attempt) client._fail(error);
           else client._endProbe(false);
         },
+        acknowledged(sender, seq) {
+          if (attempt === client._attempt) client._acknowledge(sender, seq);
+        },
+        sendFailed(error, refused) {
+          if (attempt !== client._attempt) return;
+          client.emit('error', error);
+          if (refused) client._outbox.fail(refused, error);
+        },
       });
     } catch (e) {
       // Constructors throw for URLs the browser refuses (e.g. mixed content, a blocked port).
@@ -437,6 +421,7 @@ export class Client {
     this._lastHeard = now();
     if (!frame) return this._fail(pushlineError('protocol', 'bad frame', name));
     if (frame.type === 'open') return this._onOpenFrame(attempt, frame);
+    if (frame.type === 'ack') return this._acknowledge(frame.client, frame.seq);
     if (frame.type !== 'message') return; // ping, and control frames of later protocol versions
     if (!attempt.openedAt) return this._fail(pushlineError('protocol', 'message before open', name));
     const id = frame.id;
@@ -467,6 +452,9 @@ export class Client {
     const asked = this._cursor;
     this._session = frame.session;
     if (frame.retry !== null) this._serverRetry = frame.retry;
+    // A server that acknowledges says how far this client's sends got; the rest go again.
+    this._acknowledging = frame.ack !== undefined;
+    if (frame.ack !== undefined) this._acknowledge(this._outbox.identity, frame.ack);
     // Before any delivery, or after a gap, the server's newest id is where to resume.
     if (frame.gap || this._cursor === null) this._cursor = frame.last;
     if (!attempt.openedAt) {
@@ -497,7 +485,8 @@ export class Client {
 
   // ---- probes and handover (FeatureHost.probe) ------------------------------------------------------
 
-  private _startProbe(index: number, done: (handedOver: boolean) => void): void {
+  /** @internal */
+  _startProbe(index: number, done: (handedOver: boolean) => void): void {
     const factory = this._settings.transports[index];
     if (!this._attempt || !this._attempt.openedAt || this._probe || !factory || !factory.supported()) return done(false);
     const attempt = this._newAttempt(index);
@@ -618,7 +607,8 @@ export class Client {
   }
 
   /** Ends the connection or attempt, a probe, the POST in flight and every timer but the pause timer. */
-  private _teardown(): void {
+  /** @internal */
+  _teardown(): void {
     const attempt = this._attempt;
     this._attempt = null;
     this._callFeatures('teardown');
@@ -630,8 +620,7 @@ export class Client {
       clearTimeout(attempt.timer);
       if (attempt.connection) attempt.connection.close();
     }
-    if (this._posting) this._posting.abort();
-    this._posting = null;
+    this._acknowledging = false;
     this._transport = null;
     this._skipUntil = null;
     this._retryAt = 0;
@@ -644,6 +633,7 @@ export class Client {
     this._callFeatures('stop');
     this._state = 'closed';
     if (error) this.emit('error', error);
+    this._outbox.failAll(pushlineError('send-failed', 'closed before the server acknowledged it', null));
     this.emit('close', { error });
   }
 
@@ -689,29 +679,19 @@ export class Client {
 
   // ---- sending ------------------------------------------------------------------------------------
 
-  /** Drains the outbox in order: over the WebSocket, or one POST at a time. */
-  private _flush(): void {
+  /** The server has every message of `sender` up to `seq` (an ack frame, a POST answer, an open frame). */
+  /** @internal */
+  _acknowledge(sender: string, seq: number): void {
+    const done = this._outbox.acknowledge(sender, seq);
+    if (done.length && sender !== this._outbox.identity) this._callFeatures('acknowledged', sender, seq);
+  }
+
+  /** Hands the outbox to the open connection, which sends what it has not sent yet. */
+  /** @internal */
+  _flush(): void {
     const attempt = this._attempt;
     const connection = attempt && attempt.openedAt ? attempt.connection : null;
-    if (!connection || this._posting) return;
-    while (this._outbox.length && connection.send(this._outbox[0])) this._outbox.shift();
-    const settings = this._settings;
-    const endpoint = settings.endpoints.send;
-    // With `endpoints.send: false`, what was queued waits for a connection that can carry it.
-    if (!this._outbox.length || endpoint === false) return;
-    const url = withQuery(endpointUrl(this._baseUrl, SEND_PATH, endpoint), { session: this._session });
-    const headers = this._headers({ 'Content-Type': 'text/plain;charset=UTF-8' });
-    const transport = this._transport;
-    const body = this._outbox[0];
-    this._posting = httpRequest({ method: 'POST', url, headers, withCredentials: settings.withCredentials, body }, (response) => {
-      this._posting = null;
-      if (response.status >= 200 && response.status < 300) {
-        this._outbox.shift();
-        return this._flush();
-      }
-      // Kept in the outbox: sent again after the next open.
-      this.emit('error', pushlineError('send-failed', 'send: HTTP ' + response.status, transport, { status: response.status }));
-    });
+    if (attempt && connection) connection.send({ outbox: this._outbox, acknowledging: this._acknowledging, connectionId: attempt.id });
   }
 }
 

@@ -15,7 +15,7 @@ const NUMERIC_DEFAULTS = {
   connectTimeout: DEFAULT_CONNECT_TIMEOUT,
   heartbeatTimeout: 45000,
   maxMessageSize: 1048576,
-  sendQueueSize: 100,
+  sendQueueSize: 10000,
   pauseAfter: 30000,
 };
 

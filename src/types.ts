@@ -198,6 +198,9 @@ export interface ClientOptions {
   delimiter?: string;
   /** Largest frame accepted, in characters [1048576]. */
   maxMessageSize?: number;
-  /** Sends kept while not connected [100]. */
+  /**
+   * Messages kept until the server acknowledges them (or, with a server that does not, until
+   * sent) [10000]: bursts while connected fit; past it send() returns false with `queue-full`.
+   */
   sendQueueSize?: number;
 }

@@ -4,7 +4,9 @@
  * and where it joins the client's policy (FeatureHooks). Features get this narrow view, never the
  * client itself, so that the client's state changes only in client.ts.
  */
+import type { Client } from '../client.js';
 import type { ClientSettings, Settings } from '../options.js';
+import type { OutgoingMessage } from '../outbox.js';
 import type { ClientEvents, TransportName } from '../types.js';
 
 /** The client's state, as `client.state` shows it. */
@@ -41,11 +43,20 @@ export interface FeatureHost {
    * An event that happened in the leader tab: the state, transport and cursor follow it as if it
    * had happened here (a message already delivered here is dropped), then this tab's listeners get it.
    */
-  relay<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K], leaderCursor: string | null): void;
+  relayEvent<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K], leaderCursor: string | null): void;
   /** Emits an event to this tab's listeners only (not to the features). */
   emitLocal<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K]): void;
-  /** The application's send(), for a message another tab handed over. */
-  send(data: string): boolean;
+  /**
+   * A message another tab handed over, numbered under that tab's identity (`sender`), to send
+   * for it until the server acknowledges it.
+   */
+  relaySend(sender: string, seq: number, data: string): void;
+  /** The leader tab says the server has every message of `sender` up to `seq`. */
+  acknowledge(sender: string, seq: number): void;
+  /** This tab's own messages the server has not acknowledged, oldest first. */
+  unacknowledged(): OutgoingMessage[];
+  /** The seq of the oldest of those, 0 when there is none. */
+  oldestUnacknowledged(): number;
   /**
    * Opens a connection over transport `index` beside the open one and hands over to it once it
    * continues exactly where the open one is, without a message lost, repeated or reordered.
@@ -55,21 +66,17 @@ export interface FeatureHost {
   probe(index: number, done: (handedOver: boolean) => void): void;
 }
 
-/** What a feature's send hook did with a message. */
-export type SendOutcome =
-  /** Not this feature's business: the client sends it. */
-  | 'not-taken'
-  /** The feature took it (a sharing follower handed it to the leader tab). */
-  | 'taken'
-  /** The feature took it and refused it; it reported why (send() returns false). */
-  | 'refused';
-
 /** @internal Where a feature joins the client's policy. Each hook is optional. */
 export interface FeatureHooks {
   /** The client is starting: true when the feature starts it itself (sharing elects a leader first). */
   start?(): boolean;
-  /** The application called send(). */
-  send?(data: string): SendOutcome;
+  /**
+   * The application's message is in the outbox, numbered: true when the feature sends it
+   * (a sharing follower hands it to the leader tab) instead of the client.
+   */
+  queued?(message: OutgoingMessage): boolean;
+  /** The server acknowledged messages of another tab's identity, up to `seq` (a sharing leader tells that tab). */
+  acknowledged?(sender: string, seq: number): void;
   /** An event went to the application's listeners. */
   emitted?<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K]): void;
   /** A connection opened on this transport (before `open` is emitted). */
@@ -86,12 +93,70 @@ export interface FeatureHooks {
 
 /**
  * An optional part of the client, kept out of the core so that `createClient()` bundles carry
- * only what they use. The client calls `setup` once; it returns the feature's hooks, or null
+ * only what they use. The client calls `attach` once; it returns the feature's hooks, or null
  * when its option is off.
  */
 export interface Feature {
   /** The option that turns it on. */
   readonly option: 'shared' | 'upgrade' | 'remember';
   /** @internal */
-  setup(host: FeatureHost, options: ClientSettings): FeatureHooks | null;
+  attach(client: Client, options: ClientSettings): FeatureHooks | null;
+}
+
+/**
+ * @internal The FeatureHost of a client: made here, in the one module that knows the client's
+ * insides, so that a bundle without features carries none of it. Each feature's `attach` calls
+ * it (`{ option, attach: (client, options) => setup(featureHost(client), options) }`, a literal:
+ * a call at module level would keep the feature in every bundle).
+ */
+export function featureHost(client: Client): FeatureHost {
+  return {
+    baseUrl: client._baseUrl,
+    settings: client._settings,
+    state: () => client._state,
+    isOpen: () => !!(client._attempt && client._attempt.openedAt),
+    transportIndex: () => client._transportIndex,
+    transport: () => client._transport,
+    cursor: () => client._cursor,
+    startAt(index) {
+      client._transportIndex = client._roundStart = index;
+    },
+    connect: () => client._startAttempt(),
+    disconnect() {
+      client._teardown();
+      client._state = 'connecting';
+    },
+    setRole(role) {
+      client._role = role;
+    },
+    relayEvent(name, payload, leaderCursor) {
+      if (client._cursor === null) client._cursor = leaderCursor;
+      if (name === 'message') {
+        const id = (payload as ClientEvents['message']).id;
+        if (client._recentIds.has(id)) return; // delivered here already
+        client._recentIds.add(id);
+        client._cursor = client._lastEventId = id;
+      } else if (name === 'open') {
+        client._transport = (payload as ClientEvents['open']).transport;
+        client._state = 'open';
+      } else if (name === 'reconnecting') {
+        client._transport = null;
+        client._state = 'reconnecting';
+      }
+      client._emitLocal(name, payload);
+    },
+    emitLocal: (name, payload) => client._emitLocal(name, payload),
+    relaySend(sender, seq, data) {
+      client._outbox.relay(sender, seq, data);
+      client._flush();
+    },
+    acknowledge: (sender, seq) => client._acknowledge(sender, seq),
+    unacknowledged: () => client._outbox.messages.filter((message) => message.client === client._outbox.identity),
+    oldestUnacknowledged() {
+      const messages = client._outbox.messages;
+      for (let i = 0; i < messages.length; i++) if (messages[i].client === client._outbox.identity) return messages[i].seq;
+      return 0;
+    },
+    probe: (index, done) => client._startProbe(index, done),
+  };
 }

@@ -4,7 +4,7 @@
  * missing or throw (private modes, storage disabled): then nothing is remembered.
  */
 import type { ClientSettings } from '../options.js';
-import type { Feature, FeatureHooks, FeatureHost } from './host.js';
+import { featureHost, type Feature, type FeatureHooks, type FeatureHost } from './host.js';
 import { store as storage } from '../io/tabs.js';
 
 const PREFIX = 'pushline:transport:';
@@ -68,4 +68,4 @@ function remember(host: FeatureHost, options: ClientSettings): FeatureHooks | nu
   };
 }
 /** The remembered transport, for `createClient({ features })`: turned on by `remember`. */
-export const remembering: Feature = { option: 'remember', setup: remember };
+export const remembering: Feature = { option: 'remember', attach: (client, options) => remember(featureHost(client), options) };

@@ -4,16 +4,13 @@
  * followers' sends travel to the leader. The plumbing (election, bus) is in io/tabs.ts; this
  * file decides what travels and when a tab leads or follows.
  */
-import { pushlineError } from '../errors.js';
 import { canShare, elect, openBus, type Bus, type Candidacy } from '../io/tabs.js';
 import type { ClientSettings } from '../options.js';
 import type { ClientEvents, PushlineError } from '../types.js';
-import type { Feature, FeatureHooks, FeatureHost, TabRole } from './host.js';
+import { featureHost, type Feature, type FeatureHooks, type FeatureHost, type TabRole } from './host.js';
 
 /** The shortest interval of the leader's pings (a quarter of heartbeatTimeout otherwise). */
 const MIN_PING_INTERVAL = 500;
-/** How many keys of followers' sends a leader remembers, to send each once. */
-const HANDLED_KEYS_KEPT = 128;
 
 /** What travels between the tabs of an origin. */
 type TabMessage =
@@ -23,16 +20,15 @@ type TabMessage =
   | { type: 'ping' }
   /** An event of the leader's client, with the leader's cursor and the leader's tab id. */
   | { type: 'event'; name: keyof ClientEvents; payload: unknown; cursor: string | null; leader: string }
-  /** A follower's send, for the leader to send; `key` identifies it across retries. */
-  | { type: 'send'; key: string; data: string }
-  /** The leader has taken the send with this key. */
-  | { type: 'ack'; key: string };
-
-/** A follower's send that the leader has not acknowledged yet. */
-interface UnackedSend {
-  key: string;
-  data: string;
-}
+  /**
+   * A follower's message, numbered under the follower's client identity, for the leader to send;
+   * `oldest` is the follower's oldest message the server has not acknowledged.
+   */
+  | { type: 'send'; sender: string; seq: number; oldest: number; data: string }
+  /** The server has every message of `sender` up to `seq` (the leader tells the follower). */
+  | { type: 'ack'; sender: string; seq: number }
+  /** The leader missed messages of `sender`: the follower posts again those from `from` on. */
+  | { type: 'resend'; sender: string; from: number };
 
 function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null {
   if (!options.shared || !canShare()) return null;
@@ -45,15 +41,22 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
   let leaderHeardAt = 0;
   let pingTimer: ReturnType<typeof setInterval> | undefined;
   /**
-   * A follower's sends until the leader acknowledges them: posted again to each new leader
-   * (there may have been none when they were posted), or put in this tab's own queue if it
-   * becomes the leader. At least once: a leader that dies between sending and acknowledging
-   * makes its successor send again.
+   * A follower's messages stay in its own outbox, under its own client identity, until the
+   * server acknowledges them through the leader; each new leader gets them again (there may have
+   * been none when they were posted, or it may have died before sending them), and a tab that
+   * becomes the leader sends them itself. The server drops what it has already, by identity and
+   * number: exactly once across a change of leader, when the server acknowledges.
    */
-  let unacked: UnackedSend[] = [];
-  let sendCount = 0;
-  /** The keys of the followers' sends this leader sent last. */
-  const handledKeys: string[] = [];
+  /** A leader's view: the highest acknowledged seq of each follower identity (reposts at or below it are answered at once). */
+  const acknowledgedUpTo: { [sender: string]: number } = {};
+  /**
+   * A leader's view: the seq it takes next from each follower identity. It passes a follower's
+   * messages on without a hole, because the server acknowledges cumulatively: were message 9 sent
+   * before message 8 reached the leader, the acknowledgement of 9 would claim 8 too.
+   */
+  const expected: { [sender: string]: number } = {};
+  /** The `from` of the last resend asked of each follower: asked once, not at every message after the hole. */
+  const resendAsked: { [sender: string]: number } = {};
   /** The tab id of the leader this follower last heard announce itself. */
   let knownLeader: string | null = null;
 
@@ -72,16 +75,41 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
   function lead(): void {
     if (host.state() === 'closed') return;
     becomeRole('leader');
-    const mine = unacked;
-    unacked = [];
-    for (let i = 0; i < mine.length; i++) host.send(mine[i].data); // queued until the connection opens
-    host.connect();
+    host.connect(); // this tab's own unacknowledged messages go out once the connection opens
   }
 
   function follow(): void {
     host.disconnect();
     becomeRole('follower');
     leaderHeardAt = Date.now();
+  }
+
+  /** A leader takes a follower's message in order, asks for what it missed, answers a repeat. */
+  function takeFollowersMessage(sender: string, seq: number, oldest: number, data: string): void {
+    const upTo = acknowledgedUpTo[sender];
+    // A follower posts its messages again to each leader that announces itself (which may be
+    // this one, answering its hello): what the server has already is answered at once.
+    if (upTo !== undefined && seq <= upTo) return post({ type: 'ack', sender, seq: upTo });
+    // Everything below `oldest` the server has, by the follower's word.
+    const next = Math.max(expected[sender] || 0, oldest);
+    if (seq < next) return; // taken already, not yet acknowledged
+    if (seq > next) {
+      if (resendAsked[sender] !== next) post({ type: 'resend', sender, from: next });
+      resendAsked[sender] = next;
+      return;
+    }
+    expected[sender] = seq + 1;
+    host.relaySend(sender, seq, data);
+  }
+
+  /** A follower posts its messages the server has not acknowledged (from `from` on) for the leader to send. */
+  function postUnacknowledged(from: number): void {
+    const pending = host.unacknowledged();
+    const oldest = host.oldestUnacknowledged();
+    for (let i = 0; i < pending.length; i++) {
+      const each = pending[i];
+      if (each.seq >= from) post({ type: 'send', sender: each.client, seq: each.seq, oldest, data: each.data });
+    }
   }
 
   function receive(message: TabMessage | null): void {
@@ -95,31 +123,21 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
       return;
     }
     if (message.type === 'send') {
-      if (role !== 'leader') return;
-      // A follower posts a send again when a leader announces itself, which may be this one
-      // answering its hello before acknowledging: the key says whether it was sent already.
-      if (handledKeys.indexOf(message.key) < 0) {
-        handledKeys.push(message.key);
-        if (handledKeys.length > HANDLED_KEYS_KEPT) handledKeys.shift();
-        host.send(String(message.data));
-      }
-      post({ type: 'ack', key: message.key });
+      if (role === 'leader') takeFollowersMessage(message.sender, message.seq, message.oldest, message.data);
       return;
     }
     if (role === 'leader') return;
     leaderHeardAt = Date.now();
-    if (message.type === 'ack') {
-      unacked = unacked.filter((each) => each.key !== message.key);
-      return;
-    }
+    if (message.type === 'ack') return host.acknowledge(message.sender, message.seq);
+    if (message.type === 'resend') return postUnacknowledged(message.from);
     if (message.type === 'ping') return;
     // A new leader announced itself: post what may have been posted while no tab led. (Its
     // acknowledgements of what it did receive were posted before its open, so those are gone.)
     if (message.name === 'open' && message.leader !== knownLeader) {
       knownLeader = message.leader;
-      for (let i = 0; i < unacked.length; i++) post({ type: 'send', key: unacked[i].key, data: unacked[i].data });
+      postUnacknowledged(0);
     }
-    host.relay(message.name, fromWire(message.payload) as never, message.cursor);
+    host.relayEvent(message.name, fromWire(message.payload) as never, message.cursor);
   }
 
   return {
@@ -140,16 +158,15 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
       }, Math.max(MIN_PING_INTERVAL, heartbeat / 4));
       return true;
     },
-    send(data) {
-      if (role !== 'follower') return 'not-taken';
-      if (unacked.length >= host.settings.sendQueueSize) {
-        host.emitLocal('error', pushlineError('queue-full', 'send queue full', null));
-        return 'refused';
-      }
-      const send: UnackedSend = { key: tabId + ':' + ++sendCount, data };
-      unacked.push(send);
-      post({ type: 'send', key: send.key, data: send.data }); // the leader tab sends it
-      return 'taken';
+    queued(message) {
+      if (role !== 'follower') return false;
+      const oldest = host.oldestUnacknowledged(); // this message's seq at the latest
+      post({ type: 'send', sender: message.client, seq: message.seq, oldest, data: message.data }); // the leader tab sends it
+      return true;
+    },
+    acknowledged(sender, seq) {
+      acknowledgedUpTo[sender] = seq;
+      post({ type: 'ack', sender, seq });
     },
     emitted(name, payload) {
       // The leader hands every event (but its own close) to the other tabs.
@@ -177,7 +194,7 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
 }
 
 /** Cross-tab sharing, for `createClient({ features })`: turned on by `shared: true`. */
-export const sharing: Feature = { option: 'shared', setup: share };
+export const sharing: Feature = { option: 'shared', attach: (client, options) => share(featureHost(client), options) };
 
 type Fields = { [key: string]: unknown };
 

@@ -7,7 +7,7 @@
  */
 import { backoffDelay, type BackoffPolicy } from '../backoff.js';
 import type { ClientSettings } from '../options.js';
-import type { Feature, FeatureHooks, FeatureHost } from './host.js';
+import { featureHost, type Feature, type FeatureHooks, type FeatureHost } from './host.js';
 
 /** The first probe's delay with `upgrade: true`. */
 const DEFAULT_FIRST_PROBE_DELAY = 30000;
@@ -55,4 +55,4 @@ function upgrade(host: FeatureHost, options: ClientSettings): FeatureHooks | nul
 }
 
 /** Upgrade back to WebSocket, for `createClient({ features })`: turned on by `upgrade`. */
-export const upgrading: Feature = { option: 'upgrade', setup: upgrade };
+export const upgrading: Feature = { option: 'upgrade', attach: (client, options) => upgrade(featureHost(client), options) };

@@ -22,9 +22,29 @@ export interface OpenFrame {
   gap: boolean;
   /** The reconnection delay the server asks for, in ms, or null. */
   retry: number | null;
+  /**
+   * The highest sequence number of this client's messages the server has (0: none); absent
+   * when the server does not acknowledge messages (the protocol before acknowledgements).
+   */
+  ack?: number;
 }
 
-export type Frame = MessageFrame | OpenFrame | { type: 'ping' } | { type: 'unknown' };
+/** The server has every message of client identity `client` up to `seq`. */
+export interface AckFrame {
+  type: 'ack';
+  client: string;
+  seq: number;
+}
+
+export type Frame = MessageFrame | OpenFrame | AckFrame | { type: 'ping' } | { type: 'unknown' };
+
+/** 2^53 - 1 (Number.MAX_SAFE_INTEGER, which ES5 engines lack): past it integers are not exact. */
+const MAX_SAFE_INTEGER = 9007199254740991;
+
+/** A sequence number: a whole number from 0 that a double holds exactly. */
+function isSequence(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0 && value <= MAX_SAFE_INTEGER && Math.floor(value) === value;
+}
 
 type JsonObject = { [key: string]: unknown };
 
@@ -58,7 +78,13 @@ export function decodeFrame(value: unknown): Frame | null {
     const retry = typeof o.retry === 'number' && o.retry >= 0 && isFinite(o.retry) ? o.retry : null;
     const last = stringOrNull(o.last);
     if (last && last.length > MAX_ID) return null;
-    return { type: 'open', session: stringOrNull(o.session), resumed: o.resumed === true, last, gap: o.gap === true, retry };
+    const frame: OpenFrame = { type: 'open', session: stringOrNull(o.session), resumed: o.resumed === true, last, gap: o.gap === true, retry };
+    if (isSequence(o.ack)) frame.ack = o.ack;
+    return frame;
+  }
+  if (type === 'ack') {
+    if (typeof o.client !== 'string' || o.client.length > MAX_ID || !isSequence(o.seq)) return null;
+    return { type: 'ack', client: o.client, seq: o.seq };
   }
   if (type === 'ping') return { type: 'ping' };
   // Forward compatibility: new control frames must not break old clients.

@@ -6,7 +6,7 @@
  *   POST /_control/drop     → 204
  *   POST /_control/block    {"transport","mode"} → 204
  *   POST /_control/lose     {"transport","count"} → 204
- *   GET  /_control/received → what clients sent, oldest first
+ *   GET  /_control/received[?prefix=P] → what clients sent, oldest first (the newest 1,000, or every one starting with P)
  *   GET  /_control/stats    → {"requests", "connections"}
  *
  * They are unauthenticated: anyone who reaches the server could publish or cut connections. So
@@ -21,8 +21,13 @@ import { TRANSPORTS, type TransportName } from './protocol.js';
 
 export const CONTROL_PREFIX = '/_control/';
 
-/** Client messages GET received returns; twice as many are kept so that trimming is rare. */
-const RECEIVED_KEPT = 1000;
+/**
+ * Client messages kept for GET received (a test counts thousands of them); twice as many are
+ * kept so that trimming is rare.
+ */
+const RECEIVED_KEPT = 50000;
+/** What GET received returns without a `prefix`: the newest ones. */
+const RECEIVED_SHOWN = 1000;
 
 /** What the controls act on: the in-process API. */
 export type Controlled = Pick<PushlineServer, 'publish' | 'drop' | 'block' | 'lose' | 'connections' | 'stats'>;
@@ -60,9 +65,13 @@ export class Controls {
   }
 
   /** Handles the control `name` (the path after CONTROL_PREFIX). */
-  async handle(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, name: string, query: URLSearchParams): Promise<void> {
     const route = `${req.method} ${name}`;
-    if (route === 'GET received') return json(res, 200, this.received.slice(-RECEIVED_KEPT));
+    if (route === 'GET received') {
+      // ?prefix=: every kept message whose data starts with it (a test's own), else the newest.
+      const prefix = query.get('prefix');
+      return json(res, 200, prefix === null ? this.received.slice(-RECEIVED_SHOWN) : this.received.filter((r) => r.data.startsWith(prefix)));
+    }
     if (route === 'GET stats') return json(res, 200, { requests: this.server.stats, connections: this.server.connections() });
     if (!['publish', 'drop', 'block', 'lose'].includes(name)) return plain(res, 404, 'unknown control');
     if (req.method !== 'POST') return plain(res, 405, 'POST only', { Allow: 'POST, OPTIONS' });

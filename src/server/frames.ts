@@ -14,12 +14,15 @@ export interface OpenFrame {
   gap?: boolean;
   /** Reconnection time the server asks for, in ms. */
   retry?: number;
+  /** For a client that named its identity: the highest seq of its messages the server has (0: none). */
+  ack?: number;
 }
 
 export function openFrame(open: OpenFrame): string {
   const frame: Record<string, unknown> = { type: 'open', session: open.session, resumed: open.resumed, last: open.last, heartbeat: open.heartbeat };
   if (open.gap) frame.gap = true;
   if (open.retry !== undefined) frame.retry = open.retry;
+  if (open.ack !== undefined) frame.ack = open.ack;
   return JSON.stringify(frame);
 }
 

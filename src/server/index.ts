@@ -31,6 +31,10 @@ export interface MessageInfo {
   transport: TransportName | null;
   /** The session id (from the `open` frame); null for a POST /send without one. */
   session: string | null;
+  /** The sender's client identity; null for a client of the protocol before acknowledgements. */
+  client: string | null;
+  /** The message's number within that identity (from 1); null without an identity. */
+  seq: number | null;
 }
 
 export interface ServerOptions {
@@ -44,7 +48,10 @@ export interface ServerOptions {
   mounts?: Record<string, string>;
   /** Published messages kept for resume. Default 1000. */
   history?: number;
-  /** Called with each client-to-server message (WebSocket frame or POST /send). */
+  /**
+   * Called with each client-to-server message (WebSocket frame or POST /send): exactly once per
+   * message, in the order each client sent them, for clients that name their identity (PROTOCOL.md).
+   */
   onMessage?: (data: string, info: MessageInfo) => void | Promise<void>;
   /** Ms of silence after which a live connection gets a ping frame; 0 disables. Default 15000. */
   heartbeat?: number;

@@ -47,12 +47,12 @@ export class LongPolls {
   }
 
   /**
-   * Answers a handshake (`session` null) or a poll. A poll without a cursor comes from a client
+   * Answers a handshake (`session` null; `ack`: see Channel.opening) or a poll. A poll without a cursor comes from a client
    * whose open frame had last: null, so "everything" is what it has not seen: cursor "0".
    */
-  handle(res: ServerResponse, session: string | null, cursor: string | null): void {
+  handle(res: ServerResponse, session: string | null, cursor: string | null, ack?: number): void {
     if (!session) {
-      const { open, replay } = this.channel.opening(this.channel.newSession('longpoll'), cursor, this.pollTimeout);
+      const { open, replay } = this.channel.opening(this.channel.newSession('longpoll'), cursor, this.pollTimeout, ack);
       return answerPoll(res, [open, ...replay.map((m) => m.json)]);
     }
     // Unknown sessions are fine (e.g. after a server restart): a poll is defined by its cursor.

@@ -103,12 +103,13 @@ export class Channel {
 
   /**
    * The open frame and the replay for a connection that asks to resume from `cursor` (null: it
-   * asks for nothing old). `heartbeat` is the longest silence the client should expect.
+   * asks for nothing old). `heartbeat` is the longest silence the client should expect; `ack`,
+   * for a client that named its identity, how far its own messages got.
    */
-  opening(session: string, cursor: string | null, heartbeat: number): Opening {
+  opening(session: string, cursor: string | null, heartbeat: number, ack?: number): Opening {
     const replay = cursor === null ? [] : this.history.after(cursor);
     const gap = replay === null;
-    const open = openFrame({ session, resumed: cursor !== null && !gap, last: this.history.latest, heartbeat, gap, retry: this.retry });
+    const open = openFrame({ session, resumed: cursor !== null && !gap, last: this.history.latest, heartbeat, gap, retry: this.retry, ack });
     return { open, replay: replay ?? [] };
   }
 

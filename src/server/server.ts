@@ -11,11 +11,12 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CONTROL_PREFIX, Controls } from './controls.js';
 import { Faults, type BlockMode } from './faults.js';
 import { findFile, sendFile } from './files.js';
-import { HttpError, ignore, originAllowed, parseUrl, plain, preflight, rawResponse, readBody, setCors } from './http.js';
+import { HttpError, ignore, json, originAllowed, parseUrl, plain, preflight, rawResponse, readBody, setCors } from './http.js';
 import type { MessageInfo, PublishOptions, PushlineServer, ServerOptions } from './index.js';
 import { Subscribers, delimiting, httpStreamLive, webSocketLive, type Delimiting, type Live } from './live.js';
 import { LongPolls } from './longpoll.js';
 import { Channel, cursorOf, endpointAt, type Endpoint, type TransportName } from './protocol.js';
+import { ackFrame, identityOf, parseBatch, parseSendFrame, Senders, type ClientMessage } from './sends.js';
 
 /** The options with their defaults applied. */
 export type Settings = Required<Omit<ServerOptions, 'static' | 'onMessage' | 'allowOrigins' | 'retry'>> & ServerOptions;
@@ -31,6 +32,8 @@ export class ReferenceServer implements PushlineServer {
   private readonly faults = new Faults();
   private readonly lives = new Subscribers();
   private readonly polls: LongPolls;
+  /** How far each client identity's messages got: what makes sends exactly once. */
+  private readonly senders = new Senders();
   /** Every open TCP connection, so that close() need not wait for any. */
   private readonly sockets = new Set<Socket>();
   /** The HTTP test controls; null unless asked for (they are unauthenticated). */
@@ -163,7 +166,7 @@ export class ReferenceServer implements PushlineServer {
     }
     // Without controls, their paths are left to the static files like any other path.
     if (this.controls && url.pathname.startsWith(CONTROL_PREFIX)) {
-      return this.controls.handle(req, res, url.pathname.slice(CONTROL_PREFIX.length));
+      return this.controls.handle(req, res, url.pathname.slice(CONTROL_PREFIX.length), url.searchParams);
     }
     return this.onStatic(req, res, url);
   }
@@ -189,7 +192,7 @@ export class ReferenceServer implements PushlineServer {
     if (mode === 'refuse') return this.faults.refuse(res);
     if (mode === 'hang') return this.faults.hang(req.socket);
     const cursor = cursorOf(req, url);
-    if (transport === 'longpoll') return this.polls.handle(res, url.searchParams.get('session'), cursor);
+    if (transport === 'longpoll') return this.polls.handle(res, url.searchParams.get('session'), cursor, this.ackFor(url));
     return this.onStream(transport, req, res, url, cursor);
   }
 
@@ -210,26 +213,60 @@ export class ReferenceServer implements PushlineServer {
       retry: this.settings.retry,
       delimiting: framing,
     });
-    this.startLive(live, cursor);
+    this.startLive(live, cursor, url);
     res.on('close', () => this.lives.remove(live));
   }
 
   /** Sends the open frame and the replay, then subscribes. */
-  private startLive(live: Live, cursor: string | null): void {
-    this.lives.start(live, this.channel.opening(live.session, cursor, this.settings.heartbeat));
+  private startLive(live: Live, cursor: string | null, url: URL): void {
+    this.lives.start(live, this.channel.opening(live.session, cursor, this.settings.heartbeat, this.ackFor(url)));
   }
 
+  /** For a connection that names a client identity, how far that client's messages got. */
+  private ackFor(url: URL): number | undefined {
+    const client = identityOf(url);
+    return client === null ? undefined : this.senders.lastSeq(client);
+  }
+
+  /**
+   * POST {base}/send. With `client` in the query, the body is a batch (PROTOCOL.md) and the
+   * answer acknowledges it: 200 {"acks":{client: seq}}. Without, the body is one message of a
+   * client of the protocol before acknowledgements: 204.
+   */
   private async onSend(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method !== 'POST') return plain(res, 405, 'POST only', { Allow: 'POST, OPTIONS' });
     const body = await readBody(req, this.settings.maxBodySize);
     if (!body.length) return plain(res, 400, 'missing body');
     const session = url.searchParams.get('session') || null;
     const transport = session ? this.channel.transportOf(session) : null;
-    if (!this.deliver(body.toString('utf8'), { transport, session })) return plain(res, 500, 'onMessage failed');
-    res.writeHead(204).end();
+    const client = identityOf(url);
+    if (client === null) {
+      if (!this.deliver(body.toString('utf8'), { transport, session, client: null, seq: null })) return plain(res, 500, 'onMessage failed');
+      return void res.writeHead(204).end();
+    }
+    const messages = parseBatch(body.toString('utf8'));
+    if (!messages) return plain(res, 400, 'expected a batch: [{"client": string, "seq": integer >= 1, "data": [string, ...]}, ...]');
+    const acks: Record<string, number> = {};
+    for (const sender of this.receive(messages, transport, session)) acks[sender] = this.senders.lastSeq(sender);
+    json(res, 200, { acks });
   }
 
-  /** What clients send: kept for the controls, handed to onMessage. False if onMessage threw. */
+  /** Hands each new message to the application, once; returns the identities the messages came from. */
+  private receive(messages: ClientMessage[], transport: TransportName | null, session: string | null): Set<string> {
+    const senders = new Set<string>();
+    for (const message of messages) {
+      senders.add(message.client);
+      if (this.senders.accept(message.client, message.seq)) {
+        this.deliver(message.data, { transport, session, client: message.client, seq: message.seq });
+      }
+    }
+    return senders;
+  }
+
+  /**
+   * What clients send: kept for the controls, handed to onMessage. False if onMessage threw (a
+   * message with a client identity counts as handed over all the same: exactly once means once).
+   */
   private deliver(data: string, info: MessageInfo): boolean {
     this.controls?.record(data, info);
     try {
@@ -266,6 +303,12 @@ export class ReferenceServer implements PushlineServer {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onWebSocket(ws, url));
   }
 
+  /** Acknowledges, over the socket, everything of these identities the server has. */
+  private acknowledge(live: Live, senders: Set<string>): void {
+    for (const sender of senders) live.send(ackFrame(sender, this.senders.lastSeq(sender)), null);
+    senders.clear();
+  }
+
   private onWebSocket(ws: WebSocket, url: URL): void {
     ws.on('error', ignore);
     if (this.closing) return ws.terminate();
@@ -275,13 +318,27 @@ export class ReferenceServer implements PushlineServer {
       held: () => this.faults.mode('websocket') === 'buffer',
     });
     // WebSocket clients cannot set headers: the query parameter is the only cursor.
-    this.startLive(live, url.searchParams.get('lastEventId') || null);
-    ws.on('message', (data: RawData) => {
-      this.deliver(rawText(data), { transport: 'websocket', session: live.session });
-    });
+    this.startLive(live, url.searchParams.get('lastEventId') || null, url);
+    const client = identityOf(url);
+    if (client === null) {
+      // A client of the protocol before acknowledgements: each frame is one message, verbatim.
+      ws.on('message', (data: RawData) => this.deliver(rawText(data), { transport: 'websocket', session: live.session, client: null, seq: null }));
+    } else {
+      // Acknowledgements go out once per burst of frames, one per identity seen in it.
+      const unacknowledged = new Set<string>();
+      ws.on('message', (data: RawData) => {
+        const message = parseSendFrame(rawText(data), client);
+        if (!message) return ws.close(POLICY_VIOLATION, 'not a send frame');
+        if (!unacknowledged.size) setImmediate(() => this.acknowledge(live, unacknowledged));
+        for (const sender of this.receive([message], 'websocket', live.session)) unacknowledged.add(sender);
+      });
+    }
     ws.on('close', () => this.lives.remove(live));
   }
 }
+
+/** WebSocket close code 1008: the client broke the protocol (the client stops on it). */
+const POLICY_VIOLATION = 1008;
 
 function rawText(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');

@@ -2,6 +2,7 @@ import { backoffDelay, type BackoffPolicy } from '../backoff.js';
 import { responseError } from '../errors.js';
 import { request as httpRequest, type PendingRequest } from '../io/xhr.js';
 import { parseBatch } from '../parse/frame.js';
+import { HttpSender } from '../io/http-send.js';
 import { ConnectionLife, type TransportFactory } from './transport.js';
 
 const JSON_TYPE = /^application\/json/i;
@@ -31,7 +32,9 @@ export const longpoll: TransportFactory = {
     let pending: PendingRequest | null = null;
     let idleTimer: ReturnType<typeof setTimeout> | undefined;
     let quickEmptyAnswers = 0;
+    const sender = new HttpSender('longpoll', request, events);
     const life = new ConnectionLife(events, () => {
+      sender.close();
       clearTimeout(idleTimer);
       if (pending) pending.abort();
     });
@@ -68,7 +71,9 @@ export const longpoll: TransportFactory = {
     };
     poll();
     return {
-      send: () => false,
+      send: (sending) => {
+        if (life.live) sender.send(sending);
+      },
       close: () => life.close(),
     };
   },

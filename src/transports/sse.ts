@@ -1,5 +1,6 @@
 import { pushlineError } from '../errors.js';
 import { parseFrame } from '../parse/frame.js';
+import { HttpSender } from '../io/http-send.js';
 import { ConnectionLife, type TransportFactory } from './transport.js';
 
 /**
@@ -15,7 +16,9 @@ export const sse: TransportFactory = {
   open(request, events) {
     const source = new EventSource(request.url({ access_token: request.token() }), { withCredentials: request.withCredentials });
     let opened = false;
+    const sender = new HttpSender('sse', request, events);
     const life = new ConnectionLife(events, () => {
+      sender.close();
       source.onopen = source.onmessage = source.onerror = null;
       source.close();
     });
@@ -28,7 +31,9 @@ export const sse: TransportFactory = {
     };
     source.onerror = () => life.end(pushlineError(opened ? 'closed' : 'refused', opened ? 'ended' : 'failed', 'sse'));
     return {
-      send: () => false,
+      send: (sending) => {
+        if (life.live) sender.send(sending);
+      },
       close: () => life.close(),
     };
   },

@@ -2,6 +2,7 @@ import { pushlineError, responseError } from '../errors.js';
 import { openTextStream, XHR_RESPONSE_LIMIT } from '../io/text-stream.js';
 import { createDelimitedParser } from '../parse/delimited.js';
 import { parseFrame } from '../parse/frame.js';
+import { HttpSender } from '../io/http-send.js';
 import { ConnectionLife, type TransportFactory } from './transport.js';
 
 /** The frame delimiter when the application sets none; any other goes in the `delimiter` parameter. */
@@ -23,7 +24,11 @@ export const streaming: TransportFactory = {
   supported: () => typeof XMLHttpRequest !== 'undefined',
   open(request, events) {
     let answered = false;
-    const life = new ConnectionLife(events, () => stream.abort());
+    const sender = new HttpSender('streaming', request, events);
+    const life = new ConnectionLife(events, () => {
+      sender.close();
+      stream.abort();
+    });
     const parser = createDelimitedParser(
       request.delimiter,
       // JSON escapes can double a message's length: bound the buffer with room for them. The
@@ -61,7 +66,9 @@ export const streaming: TransportFactory = {
       },
     );
     return {
-      send: () => false,
+      send: (sending) => {
+        if (life.live) sender.send(sending);
+      },
       close: () => life.close(),
     };
   },

@@ -4,6 +4,7 @@
  * one transport — its endpoint path, its query parameters, how it reads the wire — lives in its
  * own file, so a new transport is one file plus its registration in connect.ts.
  */
+import type { Outbox, OutgoingMessage } from '../outbox.js';
 import type { Frame } from '../parse/frame.js';
 import type { PushlineError, TransportName } from '../types.js';
 
@@ -35,6 +36,23 @@ export interface TransportRequest {
   readonly delimiter: string;
   /** The largest message accepted, in characters (transports size their buffers by it). */
   readonly maxMessageSize: number;
+  /** The session of the open connection (its open frame's), for the send endpoint. */
+  session(): string | null;
+  /** Where the HTTP transports POST the application's messages; null with `endpoints.send: false`. */
+  readonly sendEndpoint: string | null;
+}
+
+/** The application's messages, for a connection to send (PROTOCOL.md, "Client to server"). */
+export interface Sending {
+  /** Every message not yet acknowledged, oldest first. */
+  readonly outbox: Outbox;
+  /**
+   * The server acknowledges (its open frame had `ack`): numbered frames and batches, each kept
+   * until acknowledged. Otherwise each message goes verbatim and is done once sent.
+   */
+  readonly acknowledging: boolean;
+  /** This connection's attempt id: a message written on it is marked with it (`writtenOn`). */
+  readonly connectionId: number;
 }
 
 /** How a transport reports back to the client. */
@@ -45,11 +63,21 @@ export interface TransportEvents {
   frame(frame: Frame | null): void;
   /** The connection is over. Called at most once; nothing is called after it. */
   end(error: PushlineError): void;
+  /** The server has every message of client identity `sender` up to `seq`. */
+  acknowledged(sender: string, seq: number): void;
+  /**
+   * A send failed: `error` goes to the application. `refused`: the messages the server refused
+   * for good (they fail); null when they are kept and sent again.
+   */
+  sendFailed(error: PushlineError, refused: OutgoingMessage[] | null): void;
 }
 
 export interface Transport {
-  /** Sends over this connection; false when the transport cannot (the client then POSTs). */
-  send(data: string): boolean;
+  /**
+   * Sends what the outbox holds that this connection has not sent yet (a WebSocket writes
+   * frames; the HTTP transports POST). Called after the open frame and after each send().
+   */
+  send(sending: Sending): void;
   /** Closes silently: no event is reported after this. */
   close(): void;
 }

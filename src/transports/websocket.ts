@@ -1,7 +1,8 @@
 import { pushlineError } from '../errors.js';
+import type { OutgoingMessage } from '../outbox.js';
 import { parseFrame } from '../parse/frame.js';
 import { webSocketUrl } from '../url.js';
-import { ConnectionLife, type TransportFactory } from './transport.js';
+import { ConnectionLife, type Sending, type TransportEvents, type TransportFactory } from './transport.js';
 
 /** The socket is open (WebSocket.OPEN). */
 export const OPEN = 1;
@@ -44,12 +45,47 @@ export const websocket: TransportFactory = {
       if (!opened) fail(ABNORMAL_CLOSURE, 'failed');
     };
     return {
-      send(data) {
-        if (!life.live || socket.readyState !== OPEN) return false;
-        socket.send(data);
-        return true;
+      send(sending) {
+        if (!life.live || socket.readyState !== OPEN) return;
+        writeMessages(sending, events, (frame) => {
+          socket.send(frame);
+          return true;
+        });
       },
       close: () => life.close(),
     };
   },
 };
+
+/** One message as a client frame (PROTOCOL.md): `client` only when it is not the connection's own. */
+export function sendFrame(message: OutgoingMessage, ownIdentity: string): string {
+  const frame = message.client === ownIdentity ? { seq: message.seq, data: message.data } : { client: message.client, seq: message.seq, data: message.data };
+  return JSON.stringify(frame);
+}
+
+/**
+ * Writes every message of the outbox not yet written on this connection, in order, until
+ * `write` says it cannot (returns false); returns whether everything was written. To a server
+ * that acknowledges, numbered frames that wait for its acknowledgements; to one that does not,
+ * each message verbatim, done once written (a message written into a socket that is already
+ * going away is lost then: at most once, which is why servers should acknowledge).
+ */
+export function writeMessages(sending: Sending, events: TransportEvents, write: (frame: string) => boolean): boolean {
+  const messages = sending.outbox.messages;
+  const identity = sending.outbox.identity;
+  /** Per sender, the last message written verbatim: done. */
+  const written: { [sender: string]: number } = {};
+  let all = true;
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i];
+    if (message.writtenOn === sending.connectionId) continue;
+    if (!write(sending.acknowledging ? sendFrame(message, identity) : message.data)) {
+      all = false;
+      break;
+    }
+    message.writtenOn = sending.connectionId;
+    if (!sending.acknowledging) written[message.client] = message.seq;
+  }
+  for (const sender in written) events.acknowledged(sender, written[sender]);
+  return all;
+}

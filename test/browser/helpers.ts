@@ -38,9 +38,18 @@ export async function unblockAll(): Promise<void> {
   for (const t of ALL) await block(t, null);
 }
 
-/** What the server received from clients (onMessage), oldest first. */
-export async function received(): Promise<{ data: string; transport: string; session: string | null }[]> {
-  const res = await fetch(ORIGIN + '/_control/received');
+/** One client message as the server's onMessage got it. */
+export interface Received {
+  data: string;
+  transport: string;
+  session: string | null;
+  client: string | null;
+  seq: number | null;
+}
+
+/** What the server received from clients (onMessage), oldest first: the newest 1,000, or every one whose data starts with `prefix`. */
+export async function received(prefix?: string): Promise<Received[]> {
+  const res = await fetch(ORIGIN + '/_control/received' + (prefix === undefined ? '' : '?prefix=' + encodeURIComponent(prefix)));
   return res.json();
 }
 

@@ -2,13 +2,15 @@
 import { expect } from 'chai';
 import { createClient, sharing, sse } from '../../src/index.js';
 import type { Client } from '../../src/index.js';
-import { ORIGIN, publishMany, receivedWhere, sleep, unblockAll, waitFor } from './helpers.js';
+import { ORIGIN, audit, publishMany, received, receivedWhere, sleep, unblockAll, waitFor } from './helpers.js';
 
 interface Tab {
   name: string;
   frame: HTMLIFrameElement;
   ids: string[];
   role: string | null;
+  /** Of its sendMany: callbacks called once with null, and callbacks called otherwise. */
+  sends: { once: number; other: number; lastError?: string | null };
 }
 
 async function stats(): Promise<Record<string, number>> {
@@ -26,6 +28,7 @@ for (const legacy of [false, true]) {
       if (!tab) return;
       if (e.data.type === 'message') tab.ids.push(e.data.payload.id);
       if (e.data.type === 'role') tab.role = e.data.payload.role;
+      if (e.data.type === 'sent') tab.sends = { once: e.data.payload.once, other: e.data.payload.other, lastError: e.data.payload.lastError };
     };
     before(async () => {
       await unblockAll();
@@ -38,7 +41,7 @@ for (const legacy of [false, true]) {
 
     function open(name: string, shared = true): Tab {
       const frame = document.createElement('iframe');
-      const tab: Tab = { name: name + (legacy ? 'L' : ''), frame, ids: [], role: null };
+      const tab: Tab = { name: name + (legacy ? 'L' : ''), frame, ids: [], role: null, sends: { once: 0, other: 0 } };
       frame.src = `${ORIGIN}/test/pages/shared.html?tab=${tab.name}${legacy ? '&legacy=1' : ''}${shared ? '' : '&shared=0'}`;
       tabs.push(tab);
       document.body.appendChild(frame);
@@ -116,6 +119,27 @@ for (const legacy of [false, true]) {
       for (let i = 0; i < tabs.length; i++) expect(tabs[i].ids.slice(before[i]), tabs[i].name).to.deep.equal(published);
       const live = await stats();
       expect(live.sse + live.longpoll).to.equal(1);
+    });
+
+    it("followers' sends go through the leader exactly once, in order, across the leader tab closing mid-stream", async () => {
+      const COUNT = 600;
+      const leader = tabs.find((t) => t.role === 'leader')!;
+      const senders = tabs.filter((t) => t.role === 'follower').slice(0, 2);
+      const tags = senders.map((t) => `shared-${t.name}-${Math.random().toString(36).slice(2)}`);
+      senders.forEach((t, i) => t.frame.contentWindow!.postMessage({ cmd: 'sendMany', tag: tags[i], count: COUNT, perTick: 10, every: 20 }, ORIGIN));
+      await sleep(600); // mid-stream
+      leader.frame.remove(); // the tab closes with what it was sending for the others
+      tabs.splice(tabs.indexOf(leader), 1);
+      await waitFor(() => senders.every((t) => t.sends.once + t.sends.other === COUNT), 'every callback', 30000);
+      await sleep(500); // a late duplicate would land by now
+      for (let i = 0; i < senders.length; i++) {
+        const got = (await received(tags[i] + '-')).map((r) => r.data);
+        const sent = Array.from({ length: COUNT }, (_, n) => `${tags[i]}-${n}`);
+        const result = audit(sent, got);
+        console.log(`SHARED SENDS${legacy ? ' (fallbacks)' : ''} ${senders[i].name}: sends=${COUNT} lost=${result.lost} duplicated=${result.duplicated} inOrder=${result.inOrder} callbacksOnce=${senders[i].sends.once} lastError=${senders[i].sends.lastError}`);
+        expect(result, senders[i].name).to.deep.equal({ lost: 0, duplicated: 0, inOrder: true });
+        expect(senders[i].sends).to.deep.equal({ once: COUNT, other: 0, lastError: null });
+      }
     });
 
     it("a follower's send made while no tab leads reaches the server once, when a tab leads again", async () => {

@@ -13,6 +13,7 @@ import { WebSocket } from 'ws';
 import { createServer } from '../../dist/server/index.js';
 import { History } from '../../dist/server/history.js';
 import { delimiterEscaper } from '../../dist/server/frames.js';
+import { Senders, SENDERS_KEPT } from '../../dist/server/sends.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -357,7 +358,7 @@ describe('WebSocket', () => {
     assert.deepEqual(c.frames.slice(1), [{ id: '2', prev: '1', event: 'chat', data: 'hi' }, { id: '3', prev: '2', data: 'there' }]);
     c.ws.send('from client ü');
     await waitFor(() => got.length === 1, 'onMessage');
-    assert.deepEqual(got[0], ['from client ü', { transport: 'websocket', session: open.session }]);
+    assert.deepEqual(got[0], ['from client ü', { transport: 'websocket', session: open.session, client: null, seq: null }]);
     assert.equal(srv.connections().websocket, 1);
     c.ws.close(1000);
     assert.equal(await c.closed, 1000);
@@ -383,12 +384,12 @@ describe('POST /send', () => {
     await request(`${srv.url}/send?session=nope`, { method: 'POST', body: 'who' });
     await request(`${srv.url}/send`, { method: 'POST', body: 'anon' });
     assert.deepEqual(got, [
-      ['hello ü😀', { transport: 'sse', session }],
-      ['who', { transport: null, session: 'nope' }],
-      ['anon', { transport: null, session: null }],
+      ['hello ü😀', { transport: 'sse', session, client: null, seq: null }],
+      ['who', { transport: null, session: 'nope', client: null, seq: null }],
+      ['anon', { transport: null, session: null, client: null, seq: null }],
     ]);
     const received = JSON.parse((await request(srv.url + '/_control/received')).body);
-    assert.deepEqual(received[0], { data: 'hello ü😀', transport: 'sse', session });
+    assert.deepEqual(received[0], { data: 'hello ü😀', transport: 'sse', session, client: null, seq: null });
     assert.equal((await request(`${srv.url}/send`, { method: 'POST' })).status, 400);
     assert.equal((await request(`${srv.url}/send`)).status, 405);
     assert.equal(srv.stats.send, 5);
@@ -502,6 +503,80 @@ describe('block modes', () => {
     assert.throws(() => srv.block('sse', 'slow'), TypeError);
     assert.equal((await control(srv, 'block', { transport: 'pigeon', mode: 'hang' })).status, 400);
     assert.equal((await control(srv, 'block', { transport: 'sse', mode: 'slow' })).status, 400);
+  });
+});
+
+describe('client to server, exactly once (client identities, sequence numbers, acknowledgements)', () => {
+  test('Senders (pure): new numbers are accepted once, duplicates not; the least recently active identity is forgotten first', () => {
+    const senders = new Senders();
+    assert.equal(senders.lastSeq('a'), 0);
+    assert.deepEqual([1, 2, 2, 1, 5, 3].map((seq) => senders.accept('a', seq)), [true, true, false, false, true, false]);
+    assert.equal(senders.lastSeq('a'), 5);
+    for (let i = 0; i < SENDERS_KEPT; i++) senders.accept('other' + i, 1);
+    assert.equal(senders.lastSeq('a'), 0, 'forgotten');
+    assert.equal(senders.lastSeq('other' + (SENDERS_KEPT - 1)), 1);
+  });
+
+  test('WebSocket: the open frame says how far the identity got; numbered frames reach onMessage once, acknowledged per burst', async (t) => {
+    const got = [];
+    const srv = await start(t, { onMessage: (data, info) => got.push([data, info.client, info.seq]) });
+    const c = wsClient(wsUrl(srv, '?client=tab1'));
+    await c.opened;
+    await waitFor(() => c.frames.length === 1, 'open frame');
+    assert.equal(c.frames[0].ack, 0);
+    for (const seq of [1, 2, 2, 3]) c.ws.send(JSON.stringify({ seq, data: 'm' + seq }));
+    c.ws.send(JSON.stringify({ client: 'tab2', seq: 7, data: 'for another tab' }));
+    await waitFor(() => c.frames.some((f) => f.type === 'ack' && f.client === 'tab2'), 'acks');
+    assert.deepEqual(got, [['m1', 'tab1', 1], ['m2', 'tab1', 2], ['m3', 'tab1', 3], ['for another tab', 'tab2', 7]]);
+    const acks = c.frames.filter((f) => f.type === 'ack');
+    assert.deepEqual(acks.at(-2), { type: 'ack', client: 'tab1', seq: 3 });
+    assert.ok(acks.length <= 3, 'one acknowledgement per identity per burst, not one per frame: ' + acks.length);
+    c.ws.close();
+    // Back with the same identity: the open frame acknowledges what the server has; a resend is dropped.
+    const again = wsClient(wsUrl(srv, '?client=tab1'));
+    await waitFor(() => again.frames.length === 1, 'open frame');
+    assert.equal(again.frames[0].ack, 3);
+    again.ws.send(JSON.stringify({ seq: 3, data: 'm3' }));
+    again.ws.send(JSON.stringify({ seq: 4, data: 'm4' }));
+    await waitFor(() => again.frames.some((f) => f.type === 'ack' && f.seq === 4), 'ack of 4');
+    assert.deepEqual(got.map(([data]) => data), ['m1', 'm2', 'm3', 'for another tab', 'm4']);
+    // A frame that is not a numbered send breaks the protocol.
+    again.ws.send('not json');
+    assert.equal(await again.closed, 1008);
+  });
+
+  test('POST batches: exactly once across retries and identities, acknowledged in the answer', async (t) => {
+    const got = [];
+    const srv = await start(t, { controls: true, onMessage: (data, info) => got.push([data, info.client, info.seq]) });
+    const post = (body, query = '?client=tab1') => request(`${srv.url}/send${query}`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body });
+    const batch = JSON.stringify([{ client: 'tab1', seq: 1, data: ['a', 'b'] }, { client: 'tab2', seq: 4, data: ['x'] }]);
+    const first = await post(batch);
+    assert.equal(first.status, 200);
+    assert.deepEqual(JSON.parse(first.body), { acks: { tab1: 2, tab2: 4 } });
+    // The same batch again (its answer was lost on the way): nothing twice, the same acknowledgements.
+    assert.deepEqual(JSON.parse((await post(batch)).body), { acks: { tab1: 2, tab2: 4 } });
+    await post(JSON.stringify([{ client: 'tab1', seq: 2, data: ['b', 'c'] }]));
+    assert.deepEqual(got, [['a', 'tab1', 1], ['b', 'tab1', 2], ['x', 'tab2', 4], ['c', 'tab1', 3]]);
+    const received = JSON.parse((await request(srv.url + '/_control/received')).body);
+    assert.deepEqual(received.map((r) => [r.data, r.client, r.seq]), got);
+    // What the open frame of a connection with the identity says.
+    const s = openStream(srv.url + '/sse?client=tab1');
+    await waitFor(() => sseEvents(s.text).length === 1, 'open');
+    assert.equal(sseEvents(s.text)[0].frame.ack, 3);
+    s.close();
+    const [open] = JSON.parse((await request(srv.url + '/poll?client=tab2')).body);
+    assert.equal(open.ack, 4);
+    // Malformed batches.
+    for (const body of ['not json', '{}', '[{"client":"tab1","seq":0,"data":["a"]}]', '[{"client":"tab1","seq":1,"data":[1]}]', '[{"seq":1,"data":["a"]}]']) {
+      assert.equal((await post(body)).status, 400, body);
+    }
+    assert.equal(got.length, 4);
+  });
+
+  test('a connection without an identity gets no ack in its open frame (the protocol before acknowledgements)', async (t) => {
+    const srv = await start(t);
+    const [open] = JSON.parse((await request(srv.url + '/poll')).body);
+    assert.equal('ack' in open, false);
   });
 });
 
@@ -802,7 +877,7 @@ describe('test controls', () => {
     assert.equal(await c.closed, 1006);
     assert.equal((await request(srv.url + '/send', { method: 'POST', body: 'hi' })).status, 204);
     const received = await request(srv.url + '/_control/received');
-    assert.deepEqual([received.status, JSON.parse(received.body)], [200, [{ data: 'hi', transport: null, session: null }]]);
+    assert.deepEqual([received.status, JSON.parse(received.body)], [200, [{ data: 'hi', transport: null, session: null, client: null, seq: null }]]);
     const stats = await request(srv.url + '/_control/stats');
     assert.equal(stats.status, 200);
     assert.deepEqual(JSON.parse(stats.body), { requests: { websocket: 1, sse: 1, streaming: 0, longpoll: 0, send: 1 }, connections: { websocket: 0, sse: 0, streaming: 0, longpoll: 0 } });

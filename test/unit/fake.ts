@@ -7,8 +7,10 @@ import { afterEach, beforeEach, mock } from 'node:test';
 import { Client } from '../../src/client.js';
 import { pushlineError } from '../../src/errors.js';
 import type { ClientSettings } from '../../src/options.js';
-import type { Frame } from '../../src/parse/frame.js';
-import type { Transport, TransportEvents, TransportFactory, TransportRequest } from '../../src/transports/transport.js';
+import type { OpenFrame } from '../../src/parse/frame.js';
+import type { OutgoingMessage } from '../../src/outbox.js';
+import type { Sending, Transport, TransportEvents, TransportFactory, TransportRequest } from '../../src/transports/transport.js';
+import { writeMessages } from '../../src/transports/websocket.js';
 import type { ClientEvents, ErrorCode, PushlineError } from '../../src/types.js';
 
 export const BASE = 'http://server.test/rt';
@@ -19,8 +21,10 @@ export class FakeConnection {
   readonly headers: Record<string, string>;
   readonly sent: string[] = [];
   closed = false;
-  /** Whether the transport can carry sends itself (a WebSocket), or the client must POST. */
+  /** Whether the transport writes sends itself (as a WebSocket), or leaves them to the test. */
   duplex: boolean;
+  /** What the client last asked this connection to send. */
+  sending: Sending | null = null;
 
   constructor(
     readonly transport: string,
@@ -40,7 +44,7 @@ export class FakeConnection {
   }
 
   /** The server's open frame. */
-  open(fields: Partial<Extract<Frame, { type: 'open' }>> = {}): this {
+  open(fields: Partial<OpenFrame> = {}): this {
     this.events.responded();
     this.events.frame({ type: 'open', session: 's1', resumed: false, last: null, gap: false, retry: null, ...fields });
     return this;
@@ -59,6 +63,18 @@ export class FakeConnection {
 
   ping(): this {
     this.events.frame({ type: 'ping' });
+    return this;
+  }
+
+  /** The server acknowledges every message of `sender` up to `seq` (an ack frame or a POST answer). */
+  ack(sender: string, seq: number): this {
+    this.events.acknowledged(sender, seq);
+    return this;
+  }
+
+  /** A send failed: `refused` are the messages the server refused for good, null to keep them. */
+  sendFailed(status: number, refused: OutgoingMessage[] | null): this {
+    this.events.sendFailed(pushlineError('send-failed', 'send: HTTP ' + status, this.transport, { status }), refused);
     return this;
   }
 
@@ -97,10 +113,17 @@ export function fakeTransport(name: string, options: { supported?: boolean; dupl
       const connection = new FakeConnection(name, request, events, !!options.duplex);
       connections.push(connection);
       return {
-        send(data) {
-          if (!connection.duplex || connection.closed) return false;
-          connection.sent.push(data);
-          return true;
+        send(sending) {
+          if (connection.closed) return;
+          connection.sending = sending;
+          // A duplex fake writes frames as the WebSocket transport does; the others leave the
+          // outbox to the test, which answers for the server's send endpoint.
+          if (connection.duplex) {
+            writeMessages(sending, events, (frame) => {
+              connection.sent.push(frame);
+              return true;
+            });
+          }
         },
         close() {
           connection.closed = true;

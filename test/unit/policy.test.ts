@@ -16,8 +16,10 @@ describe('client policy', () => {
     assert.equal(ws.connections.length, 0, 'nothing before the next task');
     tick(0);
     assert.equal(ws.connections.length, 1);
-    assert.equal(ws.last.url, BASE + '/websocket');
+    assert.equal(ws.last.url.split('?')[0], BASE + '/websocket');
     assert.equal(ws.last.request.endpoint, BASE + '/websocket');
+    // The query names the client's identity (for the server's acknowledgements), and no cursor.
+    assert.deepEqual(Object.keys(query(ws.last.url)), ['client']);
     assert.equal(client.state, 'connecting');
   });
 

@@ -15,6 +15,8 @@
  * failed node is tried last).
  */
 import { pushlineError } from '../../errors.js';
+import { HttpSender } from '../../io/http-send.js';
+import { writeMessages } from '../../transports/websocket.js';
 import type { OpenFrame } from '../../parse/frame.js';
 import { ConnectionLife, type Query, type TransportEvents, type TransportFactory, type TransportRequest } from '../../transports/transport.js';
 import type { PushlineError, TransportName } from '../../types.js';
@@ -102,7 +104,13 @@ export function nodeFactory(
         connection = null;
         if (old) old.close();
       };
-      const life = new ConnectionLife(events, closeNode);
+      // nchan does not acknowledge: a message is done once a publishing WebSocket (nchan_pubsub)
+      // has written it, or once the publisher location has answered its POST (docs/nchan.md).
+      const publisher = new HttpSender(name, request, events);
+      const life = new ConnectionLife(events, () => {
+        publisher.close();
+        closeNode();
+      });
       const openFrame: OpenFrame = { type: 'open', session: null, resumed: cursor !== null, last: null, gap: false, retry: null };
       const start = () => {
         const mine = ++nodeAttempt;
@@ -156,7 +164,11 @@ export function nodeFactory(
       };
       start();
       return {
-        send: (data) => !!(life.live && opened && connection && connection.send(data)),
+        send(sending) {
+          const open = connection;
+          if (!life.live || !opened || !open) return;
+          if (!writeMessages(sending, events, (data) => open.send(data))) publisher.send(sending);
+        },
         close: () => life.close(),
       };
     },

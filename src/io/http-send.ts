@@ -1,0 +1,149 @@
+/**
+ * How the HTTP transports (sse, streaming, long polling) send the application's messages: POSTs
+ * to the send endpoint, one at a time, in order (PROTOCOL.md, "Client to server"). To a server
+ * that acknowledges, each POST carries every message that fits in one batch and its answer says
+ * how far they got; to one that does not, each POST carries one message, done once answered.
+ * WebSocket writes its own frames (transports/websocket.ts), so a WebSocket-only bundle carries
+ * none of this.
+ */
+import { backoffDelay, MAX_TIMER_DELAY, type BackoffPolicy } from '../backoff.js';
+import { parseRetryAfter, pushlineError } from '../errors.js';
+import type { OutgoingMessage } from '../outbox.js';
+import type { Sending, TransportEvents, TransportRequest } from '../transports/transport.js';
+import type { TransportName } from '../types.js';
+import { withQuery } from '../url.js';
+import { request as httpRequest, type PendingRequest } from './xhr.js';
+
+/**
+ * The most characters of messages one POST carries: well under the reference server's 1 MiB
+ * body limit. A server that answers 413 gets smaller batches.
+ */
+const MAX_BATCH_CHARACTERS = 262144;
+/** Characters of JSON around each message of a batch (quotes, comma) and around each group. */
+const MESSAGE_OVERHEAD = 3;
+const GROUP_OVERHEAD = 40;
+/** The wait after a failed POST (network, 5xx, 408, 429), growing with each failure in a row. */
+const RETRY: BackoffPolicy = { initialDelay: 1000, maxDelay: 30000, factor: 2, jitter: 0.5 };
+const PAYLOAD_TOO_LARGE = 413;
+
+/** One client's consecutive messages in a POST body: `{"client","seq","data":[...]}`. */
+interface BatchGroup {
+  client: string;
+  /** The seq of data[0]; the others follow one by one. */
+  seq: number;
+  data: string[];
+}
+
+/** The oldest messages, as many as fit in `maxCharacters` of batch body (always at least one). */
+export function takeBatch(messages: OutgoingMessage[], maxCharacters: number): OutgoingMessage[] {
+  const batch: OutgoingMessage[] = [];
+  let size = 2;
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i];
+    const newGroup = i === 0 || messages[i - 1].client !== message.client;
+    size += message.data.length + MESSAGE_OVERHEAD + (newGroup ? GROUP_OVERHEAD : 0);
+    if (batch.length && size > maxCharacters) break;
+    batch.push(message);
+  }
+  return batch;
+}
+
+/** The body of a POST of `messages`: a JSON array of groups, one per run of one identity's numbers. */
+export function batchBody(messages: OutgoingMessage[]): string {
+  const groups: BatchGroup[] = [];
+  let group: BatchGroup | null = null;
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i];
+    if (!group || group.client !== message.client || group.seq + group.data.length !== message.seq) {
+      group = { client: message.client, seq: message.seq, data: [] };
+      groups.push(group);
+    }
+    group.data.push(message.data);
+  }
+  return JSON.stringify(groups);
+}
+
+/** The acknowledgements of a POST answer, `{"acks":{"<client>":<seq>}}`; null when it has none. */
+export function parseAcks(text: string): { [client: string]: number } | null {
+  try {
+    const acks = (JSON.parse(text) as { acks?: { [client: string]: unknown } }).acks;
+    if (!acks || typeof acks !== 'object') return null;
+    const out: { [client: string]: number } = {};
+    for (const client in acks) if (typeof acks[client] === 'number') out[client] = acks[client] as number;
+    return out;
+  } catch (e) {
+    return null;
+  }
+}
+
+/** The sending side of one HTTP connection: its POST in flight and its retry timer. */
+export class HttpSender {
+  private posting: PendingRequest | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private failedPosts = 0;
+  private batchLimit = MAX_BATCH_CHARACTERS;
+  private closed = false;
+
+  constructor(
+    private readonly transport: TransportName,
+    private readonly request: TransportRequest,
+    private readonly events: TransportEvents,
+  ) {}
+
+  /** POSTs what the outbox holds, one POST at a time; a no-op while one is in flight or waiting. */
+  send(sending: Sending): void {
+    const endpoint = this.request.sendEndpoint;
+    const messages = sending.outbox.messages;
+    // Without a send endpoint (`endpoints.send: false`) the messages wait for a WebSocket.
+    if (this.closed || this.posting || this.retryTimer !== undefined || !endpoint || !messages.length) return;
+    const acknowledging = sending.acknowledging;
+    const batch = acknowledging ? takeBatch(messages, this.batchLimit) : messages.slice(0, 1);
+    // The client identity in the query tells the server that the body is a batch.
+    const url = withQuery(endpoint, { session: this.request.session(), client: acknowledging ? sending.outbox.identity : null });
+    const headers = this.request.headers();
+    delete headers['Last-Event-ID'];
+    headers['Content-Type'] = 'text/plain;charset=UTF-8'; // a simple request: no CORS preflight for the type
+    const body = acknowledging ? batchBody(batch) : batch[0].data;
+    const withCredentials = this.request.withCredentials;
+    this.posting = httpRequest({ method: 'POST', url, headers, withCredentials, body }, (response) => {
+      this.posting = null;
+      if (this.closed) return;
+      const status = response.status;
+      if (status >= 200 && status < 300) {
+        this.failedPosts = 0;
+        const acks = acknowledging ? parseAcks(response.text) : null;
+        // Without acknowledgements in the answer, a success says the server took the whole batch.
+        if (acks) for (const client in acks) this.events.acknowledged(client, acks[client]);
+        else for (let i = 0; i < batch.length; i++) this.events.acknowledged(batch[i].client, batch[i].seq);
+        return this.send(sending);
+      }
+      if (status === PAYLOAD_TOO_LARGE && batch.length > 1) {
+        // Too large for this server: smaller batches. A single message it refuses fails below.
+        this.batchLimit = Math.max(1, Math.floor(this.batchLimit / 2));
+        return this.send(sending);
+      }
+      const retryAfter = parseRetryAfter(response.header('Retry-After'));
+      const error = pushlineError('send-failed', 'send: HTTP ' + status, this.transport, { status, retryAfter });
+      if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
+        // The server refused these messages: sent again, they would be refused again.
+        this.events.sendFailed(error, batch);
+        return this.send(sending);
+      }
+      // A network error, 5xx, 408 or 429: kept, and sent again after a wait.
+      this.events.sendFailed(error, null);
+      const delay = Math.min(MAX_TIMER_DELAY, Math.max(backoffDelay(RETRY, ++this.failedPosts), retryAfter || 0));
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.send(sending);
+      }, delay);
+    });
+  }
+
+  /** The connection ended: the POST in flight is abandoned (its messages stay in the outbox). */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    if (this.posting) this.posting.abort();
+    this.posting = null;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Client-to-server messages until the server has them: numbered within a client identity, kept
+ * until the server acknowledges them (PROTOCOL.md, "Client to server"), sent again after a
+ * reconnection on whatever transport the client then has, so that the server can hand each one
+ * to its application exactly once, in send order. Pure bookkeeping: no I/O, no timers; the
+ * client writes and POSTs what this says.
+ */
+import type { PushlineError } from './types.js';
+
+/** Called once per message: null when the server has it, or the error that means it never will. */
+export type SendCallback = (error: PushlineError | null) => void;
+
+/** A message on its way to the server. */
+export interface OutgoingMessage {
+  /** The client identity it was sent under (this client's, or another tab's with `shared: true`). */
+  client: string;
+  /** Its number within that identity, from 1. */
+  seq: number;
+  data: string;
+  done: SendCallback | null;
+  /** The connection it was last written on (its attempt id), 0 when on none yet. */
+  writtenOn: number;
+}
+
+/**
+ * A random client identity: 22 base-36 characters from crypto.getRandomValues where the engine
+ * has it (a collision would make the server drop one client's messages as the other's).
+ */
+export function newClientIdentity(): string {
+  let id = '';
+  const cryptoObject = typeof crypto !== 'undefined' && typeof crypto.getRandomValues === 'function' ? crypto : null;
+  const random = cryptoObject ? cryptoObject.getRandomValues(new Uint32Array(4)) : null;
+  for (let i = 0; i < 4; i++) {
+    const word = random ? random[i] : Math.floor(Math.random() * 0x100000000);
+    id += ('000000' + word.toString(36)).slice(-6);
+  }
+  return id.slice(0, 22);
+}
+
+export class Outbox {
+  /** Messages not yet acknowledged, oldest first. */
+  readonly messages: OutgoingMessage[] = [];
+  private nextSeq = 1;
+
+  constructor(
+    /** This client's identity: its own messages are numbered under it. */
+    readonly identity: string,
+    /** The most messages kept (`sendQueueSize`). */
+    private readonly limit: number,
+  ) {}
+
+  get full(): boolean {
+    return this.messages.length >= this.limit;
+  }
+
+  /** Numbers and keeps one of this client's messages; null when the outbox is full. */
+  add(data: string, done: SendCallback | null): OutgoingMessage | null {
+    if (this.full) return null;
+    const message: OutgoingMessage = { client: this.identity, seq: this.nextSeq++, data, done, writtenOn: 0 };
+    this.messages.push(message);
+    return message;
+  }
+
+  /**
+   * Keeps another tab's message, already numbered under that tab's identity (a sharing leader
+   * sends it for the follower). A message it holds already is not kept twice. Not bounded here:
+   * each tab bounds its own messages by its `sendQueueSize`.
+   */
+  relay(client: string, seq: number, data: string): void {
+    for (let i = 0; i < this.messages.length; i++) {
+      const each = this.messages[i];
+      if (each.client === client && each.seq === seq) return;
+    }
+    this.messages.push({ client, seq, data, done: null, writtenOn: 0 });
+  }
+
+  /**
+   * The server has every message of `client` up to `seq`: they are done. Returns them, so that
+   * the caller can tell another tab; their callbacks are called here.
+   */
+  acknowledge(client: string, seq: number): OutgoingMessage[] {
+    const done: OutgoingMessage[] = [];
+    const kept: OutgoingMessage[] = [];
+    for (let i = 0; i < this.messages.length; i++) {
+      const each = this.messages[i];
+      if (each.client === client && each.seq <= seq) done.push(each);
+      else kept.push(each);
+    }
+    if (!done.length) return done;
+    this.replaceWith(kept);
+    for (let i = 0; i < done.length; i++) settle(done[i], null);
+    return done;
+  }
+
+  /** These messages will never reach the server: they leave with `error`. */
+  fail(messages: OutgoingMessage[], error: PushlineError): void {
+    this.replaceWith(this.messages.filter((each) => messages.indexOf(each) < 0));
+    for (let i = 0; i < messages.length; i++) settle(messages[i], error);
+  }
+
+  /** Every message leaves with `error` (the client closed). */
+  failAll(error: PushlineError): void {
+    this.fail(this.messages.slice(), error);
+  }
+
+  private replaceWith(messages: OutgoingMessage[]): void {
+    this.messages.length = 0;
+    for (let i = 0; i < messages.length; i++) this.messages.push(messages[i]);
+  }
+}
+
+function settle(message: OutgoingMessage, error: PushlineError | null): void {
+  const done = message.done;
+  message.done = null;
+  if (done) done(error);
+}
