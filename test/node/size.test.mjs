@@ -17,6 +17,10 @@
 // the client took it to ~8,110 B: the core guard was back to 8,192. The client then became its own
 // emitter (no base class, so no Babel inheritance helpers in the ES5 bundle): 7,959 B, guard
 // 8,000; the full tag 9,919 B, guard 10,000. `endpoints.send: false` then added 24 B (7,983 B).
+// The EventSource polyfill's conformance fixes (issue 20: the DOM's EventTarget as its base,
+// non-ASCII Last-Event-ID, DOMException for bad URLs, failing on unfetchable schemes, CORS
+// refusals and window.stop(), the page's base URL) added 620 B: 8,602 B, guard 8,704; the full
+// tag 10,563 B, guard 10,624 (BENCHMARKS.md has the itemised cost).
 // Lower both with every win.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,9 +32,9 @@ import * as esbuild from 'esbuild';
 const TARGET = 6144;
 const BUDGETS = {
   // Four transports, fallback, reconnection, resume, EventSource polyfill, data-* set-up.
-  'pushline.min.js': 8000,
+  'pushline.min.js': 8704,
   // The same plus cross-tab sharing, upgrade back to WebSocket and the remembered transport.
-  'pushline.full.min.js': 10000,
+  'pushline.full.min.js': 10624,
 };
 
 for (const [file, budget] of Object.entries(BUDGETS)) {
