@@ -75,10 +75,10 @@ class ListenerTarget {
   }
 
   dispatchEvent(event: PolyfillEvent): boolean {
-    const self = { value: this, configurable: true };
+    const thisTarget = { value: this, configurable: true };
     try {
-      Object.defineProperty(event, 'target', self);
-      Object.defineProperty(event, 'currentTarget', self);
+      Object.defineProperty(event, 'target', thisTarget);
+      Object.defineProperty(event, 'currentTarget', thisTarget);
     } catch (e) {
       event.target = this; // a plain object where the engine builds no Event (makeEvent)
     }
