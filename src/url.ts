@@ -4,9 +4,13 @@ import type { Query } from './transports/transport.js';
 /** Where send() POSTs, appended to the base URL (PROTOCOL.md, "Concepts"). */
 export const SEND_PATH = '/send';
 
-/** Absolute URL, relative to the page. Throws SyntaxError for a URL that cannot be parsed. */
+/**
+ * Absolute URL, relative to the page's base URL (as fetch, XHR and the native EventSource resolve
+ * it: a <base href>, or the parent's URL in an about:srcdoc frame). Throws SyntaxError for a URL
+ * that cannot be parsed.
+ */
 export function absoluteUrl(url: string): string {
-  const page = typeof location !== 'undefined' ? location.href : undefined;
+  const page = (typeof document !== 'undefined' && document.baseURI) || (typeof location !== 'undefined' ? location.href : undefined);
   try {
     return new URL(url, page).href;
   } catch (e) {

@@ -58,6 +58,30 @@ describe('script-tag bundle (dist/pushline.min.js)', () => {
     });
   }
 
+  it('its EventSource polyfill streams and resumes there too, on XHR and its own listener list', async () => {
+    // Reflect is hidden: the polyfill cannot build on the DOM's EventTarget and keeps its own list.
+    const page = legacyPage('hide=WebSocket,EventSource,fetch,ReadableStream&eventsource=/sse');
+    const of = (type: string) => page.reports.filter((r) => r.type === type).map((r) => r.payload);
+    try {
+      await waitFor(() => of('open').length === 1, 'open from the legacy page');
+      expect(of('open')[0]).to.deep.equal({ transport: 'eventsource', readyState: 1, self: true, target: true, hidden: 'undefinedundefinedundefined' });
+      const [first] = await publishMany([{ data: 'legacy 1 ü' }]);
+      await waitFor(() => of('message').length === 1, 'a message');
+      await drop();
+      await waitFor(() => of('error').length === 1, 'the error of the dropped stream');
+      const [second] = await publishMany([{ data: 'legacy 2' }]);
+      await waitFor(() => of('message').length === 2, 'the message after the reconnection', 10000);
+      expect(of('message')).to.deep.equal([
+        { id: first, data: 'legacy 1 ü', event: 'message' },
+        { id: second, data: 'legacy 2', event: 'message' },
+      ]);
+      expect(of('error')).to.deep.equal([{ readyState: 0, onceCalls: 1, isEventTarget: false }]);
+      expect(of('open').length).to.equal(2);
+    } finally {
+      page.remove();
+    }
+  });
+
   it('defines the global Pushline with connect and version', async () => {
     const page = legacyPage('transports=longpoll');
     try {
