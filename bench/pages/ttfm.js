@@ -61,7 +61,7 @@
       }
       function deliver(data, transport) {
         var t = performance.now();
-        if (done) return;
+        if (done || result.received >= sample) return; // the sample is full; finish() is on its way
         var n = Number(data);
         if (result.received === 0) {
           result.ms = Math.round((t - t0) * 10) / 10; // 0.1 ms: as fine as the clock is worth here
