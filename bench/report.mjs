@@ -136,8 +136,7 @@ earlier run) loaded through the proxy, with the client's script-tag build (Pushl
 \`new SockJS(origin + '/sockjs')\`); the page times \`connect()\` to the first message (\`performance.now()\`) and names the
 transport it came over as the client does (\`client.transport\`, \`socket.transport.name\`, \`sock.transport\`). One measurement at a
 time; ${d.runs} runs, the runs being the outer loop. Each cell: the median, the transport of the first message, and the runs in ms.
-A measurement with no message in
-${d.capMs / 1000} s is capped (\`> ${d.capMs / 1000} s\`). The last column: for Pushline, the first ${d.orderSample} messages of each run
+A measurement with no message in ${d.capMs / 1000} s is capped (\`> ${d.capMs / 1000} s\`). The last column: for Pushline, the first ${d.orderSample} messages of each run
 (from its first message; all runs of the row summed) — received, duplicates, steps back (a message older than one
 already received) and missing (counter values skipped between the first and the last; the reference server gives
 each published message the next id, so this is the order of the ids): a figure, not a check. The section took ${int(d.seconds)} s.

@@ -30,8 +30,9 @@ for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`unknown sectio
 const reps = Number(arg('--reps') || 2);
 const ttfmRuns = arg('--runs') ? Number(arg('--runs')) : undefined;
 const ttfmBrowsers = (arg('--browsers') || 'chromium').split(',').map((s) => s.trim()).filter(Boolean);
+const ttfm = only.includes('ttfm') ? await import('./ttfm.mjs') : null;
 if (ttfmRuns !== undefined && !(Number.isInteger(ttfmRuns) && ttfmRuns >= 1)) throw new Error(`--runs: expected a whole number ≥ 1, got ${arg('--runs')}`);
-for (const b of ttfmBrowsers) if (!['chromium', 'firefox', 'webkit'].includes(b)) throw new Error(`--browsers: unknown browser "${b}" (known: chromium, firefox, webkit)`);
+for (const b of ttfmBrowsers) if (ttfm && !ttfm.BROWSERS.includes(b)) throw new Error(`--browsers: unknown browser "${b}" (known: ${ttfm.BROWSERS.join(', ')})`);
 const candidate = arg('--candidate');
 const profile = argv.includes('--profile');
 const write = !argv.includes('--no-write') && !profile && !candidate;
@@ -41,7 +42,7 @@ const started = Date.now();
 const log = (m) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${m}`);
 
 // WebKitGTK needs a display: without one, the same command runs again under xvfb-run.
-if (only.includes('ttfm') && ttfmBrowsers.includes('webkit') && !process.env.DISPLAY) {
+if (ttfm && ttfmBrowsers.includes('webkit') && !process.env.DISPLAY) {
   const again = spawnSync('xvfb-run', ['-a', process.execPath, ...process.argv.slice(1)], { stdio: 'inherit' });
   process.exit(again.status ?? 1);
 }
@@ -50,7 +51,7 @@ if (only.includes('ttfm') && ttfmBrowsers.includes('webkit') && !process.env.DIS
 // this watchdog ends the process (puppeteer kills its Chromium on exit) if something hangs. The
 // time-to-first-message section waits for timers by design (Pushline's connectTimeout, up to three
 // times per measurement), so it adds its worst case: every measurement capped.
-const ttfmBudget = only.includes('ttfm') ? (await import('./ttfm.mjs')).worstCaseMs({ runs: ttfmRuns, browsers: ttfmBrowsers }) : 0;
+const ttfmBudget = ttfm ? ttfm.worstCaseMs({ runs: ttfmRuns, browsers: ttfmBrowsers }) : 0;
 const watchdogMs = 12 * 60 * 1000 + ttfmBudget;
 const watchdog = setTimeout(() => {
   console.error(`bench: watchdog: still running after ${Math.round(watchdogMs / 60000)} minutes, giving up`);
@@ -151,12 +152,11 @@ async function main() {
     }
     if (only.includes('ttfm')) {
       // Its own browsers: a fresh context per measurement, and possibly other engines than Chromium.
-      const t = await import('./ttfm.mjs');
-      log(`ttfm: ${t.CONDITIONS.length} network conditions × ${t.CLIENTS.length} clients × ${ttfmRuns ?? t.RUNS} runs in ${ttfmBrowsers.join(', ')}, one at a time`);
-      results.ttfm = await t.runTtfm(snap, { log, runs: ttfmRuns, browsers: ttfmBrowsers });
+      log(`ttfm: ${ttfm.CONDITIONS.length} network conditions × ${ttfm.CLIENTS.length} clients × ${ttfmRuns ?? ttfm.RUNS} runs in ${ttfmBrowsers.join(', ')}, one at a time`);
+      results.ttfm = await ttfm.runTtfm(snap, { log, runs: ttfmRuns, browsers: ttfmBrowsers });
       for (const name of Object.keys(results.ttfm.browsers)) {
-        printTable(t.ttfmTable(results.ttfm, name), `6. Time to first message, ${results.ttfm.browsers[name].version} (connect() → first message, median of ${results.ttfm.runs}; the section took ${results.ttfm.seconds} s)`);
-        for (const line of t.pushlinePaths(results.ttfm, name)) console.log('  Pushline, run 1: ' + line);
+        printTable(ttfm.ttfmTable(results.ttfm, name), `6. Time to first message, ${results.ttfm.browsers[name].version} (connect() → first message, median of ${results.ttfm.runs}; the section took ${results.ttfm.seconds} s)`);
+        for (const line of ttfm.pushlinePaths(results.ttfm, name)) console.log('  Pushline, run 1: ' + line);
       }
     }
   } finally {
