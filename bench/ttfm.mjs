@@ -166,6 +166,8 @@ async function stopSystems(started) {
 
 // ---- browsers: a fresh context per measurement ---------------------------------------------------
 
+const FIREFOX_SOCKET_NOTICE = /^(Firefox can.t establish a connection to the server at ws:|The connection to ws:\S+ was interrupted while the page was loading)/;
+
 /**
  * { name, version, measure(url, capMs, sample) → result, close() }. Chromium and Firefox through
  * puppeteer-core (a new browser context, i.e. an incognito profile, per measurement); WebKitGTK's
@@ -184,7 +186,10 @@ async function openBrowser(name) {
         const context = await browser.createBrowserContext();
         try {
           const page = await context.newPage();
-          page.on('pageerror', (e) => console.error('  [page error]', e.message));
+          page.on('pageerror', (e) => {
+            // Firefox reports each failed or cut WebSocket as a page error: here that is the condition being imitated.
+            if (!FIREFOX_SOCKET_NOTICE.test(e.message)) console.error('  [page error]', e.message);
+          });
           await page.goto(url, { waitUntil: 'load' });
           return await page.evaluate((cap, n) => TTFM.start(cap, n), capMs, sample);
         } finally {
