@@ -4,6 +4,7 @@
 import { e2eTables, fallbackTable, memoryTable, CONNECT_TIMEOUT, CYCLES, BIG_N, CHROMIUM_ARGS } from './browser.mjs';
 import { INPUTS, parserTables } from './parsers.mjs';
 import { ESBUILD_OPTIONS, modulesTable, partsTable, sizeTable } from './size.mjs';
+import { medianMs, pushlinePaths, ttfmTable } from './ttfm.mjs';
 import { fixed, int, markdownTable, median } from './lib.mjs';
 
 const pct = (x) => `${Math.round(x * 100)} %`;
@@ -110,6 +111,39 @@ Target: growth < 1 MB.
 ${markdownTable(memoryTable(d))}`;
 }
 
+function ttfmBody(d) {
+  const tables = Object.entries(d.browsers).map(([name, b]) => `${b.version} (${int(b.seconds)} s):
+
+${markdownTable(ttfmTable(d, name))}
+
+Pushline's public \`fallback\`, \`open\` and \`error\` events in the first run of each row (ms after connect()):
+
+${pushlinePaths(d, name).map((l) => `- ${l}`).join('\n')}`);
+  return `Time from \`connect()\` to the first message on a fresh page load, default options, each client through the same imitated
+network. Each system runs its own server in the bench process — Pushline's reference server, engine.io ${d.servers['engine.io']} and
+sockjs ${d.servers.sockjs} from npm (the peers' own servers) — and each server publishes a counter every ${d.publishEveryMs} ms. In front of
+each server, one copy of the same small proxy (\`bench/proxy.mjs\`) imitates the network: it sorts requests into WebSocket
+upgrades, SSE streams (Pushline \`/sse\`, sockjs \`eventsource\`), other streams (Pushline \`/stream\`, sockjs \`xhr_streaming\`,
+\`htmlfile\`) and polling (Pushline \`/poll\`, engine.io \`transport=polling\`, sockjs \`xhr\`, \`jsonp\`), and per row *refuses*
+a class (502, like a proxy; a raw 502 to an upgrade), lets it *hang* (accepted, never answered), or *buffers* it (status and
+headers — or the 101 — at once, then every body byte or frame held until the response ends). Pages, scripts, handshakes
+(sockjs \`info\`) and sends always go through; polling responses are complete responses, which buffering does not delay:
+that is why clients fall back to them. "Streams" are both stream classes.
+
+Every measurement is a fresh page in a new browser context (nothing remembered: no cache, storage or connection from an
+earlier run) loaded through the proxy, with the client's script-tag build (Pushline \`dist/pushline.min.js\`,
+\`Pushline.connect(origin)\`; engine.io-client \`dist/engine.io.min.js\`, \`eio(origin)\`; sockjs-client \`dist/sockjs.min.js\`,
+\`new SockJS(origin + '/sockjs')\`); the page times \`connect()\` to the first message (\`performance.now()\`) and names the
+transport it came over as the client does (\`client.transport\`, \`socket.transport.name\`, \`sock.transport\`). One measurement at a
+time; ${d.runs} runs, the runs being the outer loop. Each cell: the median, the transport of the first message, and the runs in ms.
+A measurement with no message in ${d.capMs / 1000} s is capped (\`> ${d.capMs / 1000} s\`). The last column: for Pushline, the first ${d.orderSample} messages of each run
+(from its first message; all runs of the row summed) — received, duplicates, steps back (a message older than one
+already received) and missing (counter values skipped between the first and the last; the reference server gives
+each published message the next id, so this is the order of the ids): a figure, not a check. The section took ${int(d.seconds)} s.
+
+${tables.join('\n\n')}`;
+}
+
 /** Data-driven observations; the analysis of causes lives in the hand-written notes block. */
 function standsOut(data) {
   const out = [];
@@ -192,6 +226,25 @@ function standsOut(data) {
         ? `But the heap still grows by ${leak.map(([t, b]) => `${fixed(b, 0)} B`).join(' / ')} per message over the last ${int(BIG_N / 2)} messages (${leak.map(([t]) => t).join(', ')}): growth is linear in the message count, whatever the size, so a long-lived page passes 1 MB after ~${int(1048576 / median(leak.map(([, b]) => b)))} messages.`
         : 'No growth per message over the last half.'));
   }
+  const t = data.ttfm;
+  if (t) {
+    for (const b of Object.values(t.browsers)) {
+      const ms = (row, client) => {
+        const m = medianMs(row.clients[client]);
+        return m === Infinity ? `> ${t.capMs / 1000} s` : `${int(m)} ms`;
+      };
+      const others = (row) => t.clients.filter((c) => c.name !== 'pushline').map((c) => `${c.label.split(' ')[0]} ${ms(row, c.name)}`).join(', ');
+      const open = b.rows[0];
+      const worst = b.rows.reduce((a, r) => (medianMs(r.clients.pushline) > medianMs(a.clients.pushline) ? r : a));
+      const slow = b.rows.filter((r) => medianMs(r.clients.pushline) > 1000);
+      const order = b.rows.flatMap((r) => r.clients.pushline);
+      const sum = (k) => order.reduce((a, r) => a + r[k], 0);
+      out.push(`**Time to first message** (${b.version}, medians of ${t.runs}). Open network: Pushline ${ms(open, 'pushline')} (${others(open)}). ` +
+        `Pushline's slowest row, "${worst.label}": ${ms(worst, 'pushline')} (${others(worst)}). ` +
+        (slow.length ? `Rows where Pushline's first message takes over a second: ${slow.map((r) => `${r.label} (${ms(r, 'pushline')})`).join('; ')}. ` : 'Every row under a second. ') +
+        `Its first ${t.orderSample} messages, all rows and runs: ${int(sum('duplicates'))} duplicates, ${int(sum('stepsBack'))} steps back, ${int(sum('missing'))} missing of ${int(sum('received'))} received.`);
+    }
+  }
   return out.map((l) => `- ${l}`).join('\n');
 }
 
@@ -208,6 +261,7 @@ export function render(results, meta, previous) {
     e2e: ['3. End to end in Chromium', e2eBody],
     fallback: ['4. Fallback cost', fallbackBody],
     memory: ['5. Memory', memoryBody],
+    ttfm: ['6. Time to first message', ttfmBody],
   };
   const blocks = [];
   const data = {};
@@ -225,7 +279,7 @@ export function render(results, meta, previous) {
   return `# Benchmarks
 
 Size and speed of Pushline next to its peers and next to raw browser clients. Generated by
-\`npm run bench\` (\`bench/run.mjs\`; \`npm run bench -- --only size,parsers,e2e,fallback,memory\` runs some
+\`npm run bench\` (\`bench/run.mjs\`; \`npm run bench -- --only size,parsers,e2e,fallback,memory,ttfm\` runs some
 sections and keeps the others). Every figure below was printed by that command; do not edit them by hand.
 Each section names the command, date and commit that produced it.
 

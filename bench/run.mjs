@@ -1,30 +1,38 @@
 #!/usr/bin/env node
-// npm run bench [-- --only size,parsers,e2e,fallback,memory] [--reps N] [--candidate FILE] [--profile] [--no-write]
+// npm run bench [-- --only size,parsers,e2e,fallback,memory,ttfm] [--reps N] [--runs N] [--browsers LIST] [--candidate FILE] [--profile] [--no-write]
 //
 // Measures Pushline against its peers and raw browser clients, prints tables, and writes
 // BENCHMARKS.md: the figures, the command that produced them and the machine they ran on.
 // Sections run with --only replace their own part of BENCHMARKS.md; the others are kept (each
 // section carries its own command and date). Needs a build: `npm run build` first.
 //
-//   --only LIST       sections to run (default: all): size, parsers, e2e, fallback, memory
+//   --only LIST       sections to run (default: all): size, parsers, e2e, fallback, memory, ttfm
 //   --reps N          end-to-end throughput repetitions per client (default 2 for WebSocket, twice that for the
 //                     others, which run ~1 s each; the best is reported with the median ratio)
+//   --runs N          ttfm: runs per condition and client (default 3; the table gives the median)
+//   --browsers LIST   ttfm: chromium (default), firefox, webkit, comma-separated (webkit runs under xvfb-run
+//                     when there is no display)
 //   --candidate FILE  also measure a module exporting createSseParser (try a parser change before editing src/)
 //   --profile         parsers: print where the CPU time goes instead of timing (no BENCHMARKS.md change)
 //   --no-write        print only
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { ROOT, printTable, snapshotBuild } from './lib.mjs';
 
-const SECTIONS = ['size', 'parsers', 'e2e', 'fallback', 'memory'];
+const SECTIONS = ['size', 'parsers', 'e2e', 'fallback', 'memory', 'ttfm'];
 const BROWSER_SECTIONS = ['e2e', 'fallback', 'memory'];
 const argv = process.argv.slice(2);
 const arg = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : null);
 const only = arg('--only') ? arg('--only').split(',').map((s) => s.trim()).filter(Boolean) : SECTIONS;
 for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`unknown section "${s}" (known: ${SECTIONS.join(', ')})`);
 const reps = Number(arg('--reps') || 2);
+const ttfmRuns = arg('--runs') ? Number(arg('--runs')) : undefined;
+const ttfmBrowsers = (arg('--browsers') || 'chromium').split(',').map((s) => s.trim()).filter(Boolean);
+const ttfm = only.includes('ttfm') ? await import('./ttfm.mjs') : null;
+if (ttfmRuns !== undefined && !(Number.isInteger(ttfmRuns) && ttfmRuns >= 1)) throw new Error(`--runs: expected a whole number ≥ 1, got ${arg('--runs')}`);
+for (const b of ttfmBrowsers) if (ttfm && !ttfm.BROWSERS.includes(b)) throw new Error(`--browsers: unknown browser "${b}" (known: ${ttfm.BROWSERS.join(', ')})`);
 const candidate = arg('--candidate');
 const profile = argv.includes('--profile');
 const write = !argv.includes('--no-write') && !profile && !candidate;
@@ -33,12 +41,22 @@ const OUT = join(ROOT, 'BENCHMARKS.md');
 const started = Date.now();
 const log = (m) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${m}`);
 
+// WebKitGTK needs a display: without one, the same command runs again under xvfb-run.
+if (ttfm && ttfmBrowsers.includes('webkit') && !process.env.DISPLAY) {
+  const again = spawnSync('xvfb-run', ['-a', process.execPath, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(again.status ?? 1);
+}
+
 // Everything the bench starts stops by itself: browsers and servers are closed in finally blocks;
-// this watchdog ends the process (puppeteer kills its Chromium on exit) if something hangs.
+// this watchdog ends the process (puppeteer kills its Chromium on exit) if something hangs. The
+// time-to-first-message section waits for timers by design (Pushline's connectTimeout, up to three
+// times per measurement), so it adds its worst case: every measurement capped.
+const ttfmBudget = ttfm ? ttfm.worstCaseMs({ runs: ttfmRuns, browsers: ttfmBrowsers }) : 0;
+const watchdogMs = 12 * 60 * 1000 + ttfmBudget;
 const watchdog = setTimeout(() => {
-  console.error('bench: watchdog: still running after 12 minutes, giving up');
+  console.error(`bench: watchdog: still running after ${Math.round(watchdogMs / 60000)} minutes, giving up`);
   process.exit(2);
-}, 12 * 60 * 1000);
+}, watchdogMs);
 watchdog.unref();
 
 const sh = (cmd, args) => {
@@ -130,6 +148,15 @@ async function main() {
         }
       } finally {
         await browser.close();
+      }
+    }
+    if (only.includes('ttfm')) {
+      // Its own browsers: a fresh context per measurement, and possibly other engines than Chromium.
+      log(`ttfm: ${ttfm.CONDITIONS.length} network conditions × ${ttfm.CLIENTS.length} clients × ${ttfmRuns ?? ttfm.RUNS} runs in ${ttfmBrowsers.join(', ')}, one at a time`);
+      results.ttfm = await ttfm.runTtfm(snap, { log, runs: ttfmRuns, browsers: ttfmBrowsers });
+      for (const name of Object.keys(results.ttfm.browsers)) {
+        printTable(ttfm.ttfmTable(results.ttfm, name), `6. Time to first message, ${results.ttfm.browsers[name].version} (connect() → first message, median of ${results.ttfm.runs}; the section took ${results.ttfm.seconds} s)`);
+        for (const line of ttfm.pushlinePaths(results.ttfm, name)) console.log('  Pushline, run 1: ' + line);
       }
     }
   } finally {

@@ -7,7 +7,7 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import { webdriverLauncher } from '@web/test-runner-webdriver';
 import * as puppeteerCore from 'puppeteer-core';
 
-async function freePort() {
+export async function freePort() {
   const srv = net.createServer();
   await new Promise((r) => srv.listen(0, '127.0.0.1', r));
   const { port } = srv.address();
@@ -15,7 +15,7 @@ async function freePort() {
   return port;
 }
 
-async function waitForHttp(url, ms = 15000) {
+export async function waitForHttp(url, ms = 15000) {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
     try {
       if ((await fetch(url)).ok) return;
@@ -23,6 +23,13 @@ async function waitForHttp(url, ms = 15000) {
   }
   throw new Error(`not up: ${url}`);
 }
+
+/** WebKitGTK's MiniBrowser under WebKitWebDriver (also used by bench/ttfm.mjs, one session per page). */
+export const WEBKIT_CAPABILITIES = {
+  browserName: 'MiniBrowser',
+  'webkitgtk:browserOptions': { binary: '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser', args: ['--automation'] },
+  'wdio:enforceWebDriverClassic': true,
+};
 
 /** The launchers for one engine: 'chromium', 'firefox' or 'webkit' (needs an X display). */
 export async function launchers(engine) {
@@ -48,11 +55,7 @@ export async function launchers(engine) {
     await waitForHttp(`http://127.0.0.1:${port}/status`);
     return [webdriverLauncher({
       hostname: '127.0.0.1', port, path: '/', logLevel: 'error',
-      capabilities: {
-        browserName: 'MiniBrowser',
-        'webkitgtk:browserOptions': { binary: '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser', args: ['--automation'] },
-        'wdio:enforceWebDriverClassic': true,
-      },
+      capabilities: WEBKIT_CAPABILITIES,
     })];
   }
   throw new Error(`BROWSERS=${engine}: expected chromium, firefox or webkit`);
