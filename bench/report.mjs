@@ -153,7 +153,7 @@ function standsOut(data) {
     const peers = s.rows.filter((r) => r.group === 'peer');
     const smaller = peers.filter((r) => r.gzip < ours.gzip).map((r) => `${r.name} (${int(r.gzip)})`);
     const larger = peers.filter((r) => r.gzip >= ours.gzip).map((r) => `${r.name.split(' ')[0]} ${fixed(r.gzip / ours.gzip, 1)}×`);
-    out.push(`**Size.** The script tag is ${int(ours.gzip)} B gzip / ${int(ours.brotli)} B brotli with all four transports, reconnection, resume and the EventSource polyfill (target 6,144 B). ` +
+    out.push(`**Size.** The script tag is ${int(ours.gzip)} B gzip / ${int(ours.brotli)} B brotli with all four transports, reconnection, resume, exactly-once sends and the EventSource polyfill (guard in npm test: 10,240 B). ` +
       `Smaller peers: ${smaller.join(', ') || 'none'}. Larger: ${larger.join(', ')}.`);
     const full = s.rows.find((r) => r.name === 'dist/pushline.full.min.js');
     if (full) out.push(`With the optional features (sharing, upgrade, remember), pushline.full.min.js is ${int(full.gzip)} B gzip (+${int(full.gzip - ours.gzip)} B).`);
