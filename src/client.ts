@@ -27,6 +27,21 @@ export type { ClientState, TabRole };
 
 /** A connection open this long counts as stable: the backoff starts again from the beginning. */
 const STABLE_MS = 5000;
+/**
+ * The head start of an attempt before the next transport starts beside it, while no round trip
+ * has been measured: a WebSocket on an open network opens well within it.
+ */
+const DEFAULT_HEAD_START = 250;
+/** The head start is this many measured round trips, within MIN and MAX_HEAD_START. */
+const HEAD_START_ROUND_TRIPS = 4;
+const MIN_HEAD_START = 150;
+const MAX_HEAD_START = 2500;
+/**
+ * After the server answered (socket open, headers), the open frame should follow at once: a
+ * stream that answered and stays silent for twice its answer time (at least this) is buffered
+ * somewhere, and the next transport starts beside it.
+ */
+const MIN_ANSWER_GRACE = 100;
 /** Unstable connections in a row on one transport before moving down the order. */
 const UNSTABLE_LIMIT = 3;
 const FEATURE_OPTIONS: Feature['option'][] = ['shared', 'upgrade', 'remember'];
@@ -55,14 +70,12 @@ interface Attempt {
   responded: boolean;
   /** When the open frame arrived, or 0 before. */
   openedAt: number;
+  /** It delivered a message: the connection made progress (a success for the backoff). */
+  delivered: boolean;
   /** The connect timeout of this attempt. */
   timer: Timer | undefined;
-}
-
-/** A probe opened beside the connection (FeatureHost.probe), and whom to tell how it ended. */
-interface Probe {
-  attempt: Attempt;
-  done: (handedOver: boolean) => void;
+  /** For a probe (FeatureHost.probe): whom to tell whether it was handed over to. */
+  probeDone: ((handedOver: boolean) => void) | null;
 }
 
 /**
@@ -96,7 +109,21 @@ export class Client {
   /** The attempt in progress or open, or null between attempts. */
   /** @internal */
   _attempt: Attempt | null = null;
-  private _probe: Probe | null = null;
+  /**
+   * A second attempt beside the first (never more than two at once): before either opened, a
+   * less preferred transport racing it; after one opened, a more preferred one still trying
+   * (it takes over if it opens: the move up), or a probe (FeatureHost.probe).
+   */
+  private _beside: Attempt | null = null;
+  /** The next transport of the round to start (an index in the order), -1 when all have started. */
+  private _nextIndex = -1;
+  /** Where this round started: it is over when the next index comes back here. */
+  private _roundFirst = 0;
+  /** Bumped per round: options resolved for an older round are dropped. */
+  private _roundCount = 0;
+  private _raceTimer: Timer | undefined;
+  /** The last measured time from an attempt's start to the server's answer, 0 before any. */
+  private _roundTrip = 0;
   private _attemptCount = 0;
   private readonly _budget: RetryBudget | null;
   /** Failed attempts since the last stable connection: drives backoff and maxAttempts. */
@@ -274,8 +301,14 @@ export class Client {
     return taken;
   }
 
-  // ---- connection attempts ----------------------------------------------------------------------
+  // ---- connection attempts: the race -------------------------------------------------------------
 
+  /**
+   * Starts a round of connection attempts at `_transportIndex`. The transports are tried in
+   * order, staggered (Happy Eyeballs, RFC 8305, applied to transports): when the newest attempt
+   * has not opened within its head start, the next transport starts beside it, never more than
+   * two at once, and the first to open serves. Options given as functions are called once a round.
+   */
   /** @internal */
   _startAttempt(): void {
     this._retryAt = 0;
@@ -288,36 +321,82 @@ export class Client {
       this._state = 'reconnecting';
       return;
     }
-    const startedAt = now();
-    if (this._budget) {
-      const wait = this._budget.waitAt(startedAt);
-      if (wait) return this._scheduleAttempt(wait);
-      this._budget.spend(startedAt);
-    }
-    const attempt = this._newAttempt(this._transportIndex);
-    this._attempt = attempt;
     this._state = this._failures ? 'reconnecting' : 'connecting';
     this._session = null;
-    if (!attempt.factory.supported()) {
-      return this._fail(pushlineError('unsupported', 'unsupported here', attempt.factory.name));
-    }
-    attempt.timer = setTimeout(() => {
-      if (attempt === this._attempt) this._fail(connectTimeoutError(attempt, settings.connectTimeout));
-    }, settings.connectTimeout);
+    this._nextIndex = this._roundFirst = this._transportIndex;
+    const round = ++this._roundCount;
     resolveDynamic(
       settings,
       (values) => {
-        if (attempt !== this._attempt) return;
+        if (round !== this._roundCount || this._isClosed()) return;
         this._dynamic = values;
-        this._openAttempt(attempt);
+        this._launch();
       },
       (option, reason) => {
-        if (attempt !== this._attempt) return;
+        if (round !== this._roundCount || this._isClosed()) return;
         const error = pushlineError('options', option + ' option failed: ' + reason, null);
         this.emit('error', error);
-        this._fail(error);
+        this._endRound(error);
       },
     );
+  }
+
+  /**
+   * Starts the next transport of the round: as the attempt when there is none, else beside it.
+   * A transport the browser lacks is reported and skipped. When the round has nothing left to
+   * start and nothing trying, it is over, and `lastError` (the last loss) is why.
+   */
+  private _launch(lastError?: PushlineError): void {
+    let error = lastError;
+    const settings = this._settings;
+    const count = settings.transports.length;
+    while (this._nextIndex >= 0 && !(this._attempt && this._beside)) {
+      const index = this._nextIndex;
+      const following = (index + 1) % count;
+      const factory = settings.transports[index];
+      const startedAt = now();
+      // Past the retry budget, no new attempt, not even to race: the round waits.
+      const wait = this._budget ? this._budget.waitAt(startedAt) : 0;
+      if (wait) {
+        // With nothing trying, the round starts again from this transport once the budget allows.
+        if (!this._attempt) {
+          this._transportIndex = index;
+          this._scheduleAttempt(wait);
+        }
+        return;
+      }
+      this._nextIndex = following === this._roundFirst ? -1 : following;
+      const attempt = this._newAttempt(index);
+      if (!factory.supported()) {
+        error = pushlineError('unsupported', 'unsupported here', factory.name);
+        this._reportLoss(attempt, error);
+        if (this._isClosed()) return;
+        continue;
+      }
+      if (this._budget) this._budget.spend(startedAt);
+      if (this._attempt) this._beside = attempt;
+      else this._attempt = attempt;
+      const timeout = settings.connectTimeout;
+      attempt.timer = setTimeout(() => this._lose(attempt, connectTimeoutError(attempt, timeout)), timeout);
+      this._armRace(this._roundTrip ? clamp(HEAD_START_ROUND_TRIPS * this._roundTrip, MIN_HEAD_START, MAX_HEAD_START) : DEFAULT_HEAD_START);
+      this._openAttempt(attempt);
+      return;
+    }
+    if (!this._attempt && !this._beside && this._nextIndex < 0 && error) this._retry(error);
+  }
+
+  /**
+   * When the newest attempt has not opened within `ms`, the race goes on: the next transport
+   * starts beside the most preferred one, replacing the other if two are trying.
+   */
+  private _armRace(ms: number): void {
+    clearTimeout(this._raceTimer);
+    if (this._nextIndex < 0) return;
+    this._raceTimer = setTimeout(() => {
+      const runner = this._beside;
+      if (runner) this._lose(runner, raceLostError(runner));
+      else this._launch();
+    }, ms);
   }
 
   private _newAttempt(index: number): Attempt {
@@ -330,7 +409,9 @@ export class Client {
       connection: null,
       responded: false,
       openedAt: 0,
+      delivered: false,
       timer: undefined,
+      probeDone: null,
     };
   }
 
@@ -383,21 +464,24 @@ export class Client {
   /** Opens the attempt's transport; its events reach the client only while the attempt is current. */
   private _openAttempt(attempt: Attempt): void {
     const client = this;
-    const current = () => attempt === client._attempt || (client._probe !== null && attempt === client._probe.attempt);
+    const current = () => attempt === client._attempt || attempt === client._beside;
     try {
       attempt.connection = attempt.factory.open(this._transportRequest(attempt.factory), {
         responded() {
-          if (current()) attempt.responded = true;
+          if (!current() || attempt.responded) return;
+          attempt.responded = true;
+          const answeredIn = now() - attempt.startedAt;
+          client._roundTrip = answeredIn;
+          // An answer without the open frame that should come with it: race on sooner.
+          if (!attempt.openedAt && (attempt === client._beside || !client._beside)) client._armRace(Math.max(MIN_ANSWER_GRACE, 2 * answeredIn));
         },
         frame(frame) {
           if (!current()) return;
           if (attempt === client._attempt) client._onFrame(attempt, frame);
-          else client._onProbeFrame(attempt, frame);
+          else client._onBesideFrame(attempt, frame);
         },
         end(error) {
-          if (!current()) return;
-          if (attempt === client._attempt) client._fail(error);
-          else client._endProbe(false);
+          if (current()) client._lose(attempt, error);
         },
         acknowledged(sender, seq) {
           if (attempt === client._attempt) client._acknowledge(sender, seq);
@@ -410,9 +494,7 @@ export class Client {
       });
     } catch (e) {
       // Constructors throw for URLs the browser refuses (e.g. mixed content, a blocked port).
-      const error = pushlineError('refused', '' + e, attempt.factory.name);
-      if (attempt === this._attempt) this._fail(error);
-      else if (current()) this._endProbe(false);
+      if (current()) this._lose(attempt, pushlineError('refused', '' + e, attempt.factory.name));
     }
   }
 
@@ -438,6 +520,7 @@ export class Client {
     }
     this._recentIds.add(id);
     this._cursor = id;
+    attempt.delivered = true;
     if (frame.data.length > this._settings.maxMessageSize) {
       // Skipped, not retried: a resume would bring the same message back forever.
       this.emit('error', pushlineError('too-large', 'message ' + id + ' over maxMessageSize: skipped', name, { id }));
@@ -460,6 +543,11 @@ export class Client {
     if (!attempt.openedAt) {
       attempt.openedAt = this._lastHeard;
       clearTimeout(attempt.timer);
+      // The race is won: nothing more starts; a less preferred attempt still trying goes.
+      this._nextIndex = -1;
+      clearTimeout(this._raceTimer);
+      const beside = this._beside;
+      if (beside && this._rank(beside) > this._rank(attempt)) this._closeAttempt(beside);
       this._state = 'open';
       this._transport = name;
       this._roundStart = this._transportIndex = attempt.index;
@@ -483,95 +571,158 @@ export class Client {
     this._heartbeatTimer = setTimeout(() => this._watchHeartbeat(), limit - silent);
   }
 
-  // ---- probes and handover (FeatureHost.probe) ------------------------------------------------------
+  // ---- beside the connection: the race's winner, the move up, probes ------------------------------
 
-  /** @internal */
-  _startProbe(index: number, done: (handedOver: boolean) => void): void {
-    const factory = this._settings.transports[index];
-    if (!this._attempt || !this._attempt.openedAt || this._probe || !factory || !factory.supported()) return done(false);
-    const attempt = this._newAttempt(index);
-    this._probe = { attempt, done };
-    attempt.timer = setTimeout(() => this._endProbe(false), this._settings.connectTimeout);
-    this._openAttempt(attempt);
+  /** A frame of the attempt beside the first, which has not opened yet. */
+  private _onBesideFrame(attempt: Attempt, frame: Frame | null): void {
+    if (!frame || frame.type === 'message') return this._lose(attempt, pushlineError('protocol', frame ? 'message before open' : 'bad frame', attempt.factory.name));
+    if (frame.type !== 'open') return; // a ping or an acknowledgement before the open frame
+    const first = this._attempt;
+    if (first && first.openedAt) return this._moveUp(attempt, frame);
+    // It won the race: it serves, and the more preferred attempt still trying stays beside it,
+    // to take over if it opens (the move up) or to be reported when it gives up.
+    this._beside = first;
+    this._attempt = attempt;
+    this._onFrame(attempt, frame);
   }
 
-  private _onProbeFrame(attempt: Attempt, frame: Frame | null): void {
-    // The probe must open first and continue exactly after the cursor it was given.
-    if (!frame || frame.type !== 'open' || (!frame.resumed && attempt.from !== null)) return this._endProbe(false);
-    this._handOver(attempt, frame);
+  /** Where an attempt's transport stands in this round's order: 0 for the most preferred. */
+  private _rank(attempt: Attempt): number {
+    const count = this._settings.transports.length;
+    return (attempt.index - this._roundFirst + count) % count;
   }
 
   /**
-   * Makes the probe the connection: the old one is closed, and the messages it delivered after
-   * the probe's cursor, which the probe replays, are skipped on the probe.
+   * A more preferred transport opened beside the one serving: it takes over when it continues
+   * exactly where the client is — resumed from a cursor the client has passed (what the old
+   * connection delivered since is skipped on it), or starting live at the client's cursor.
+   * Otherwise it goes, and a probe on the same transport, which resumes from the cursor, follows.
+   */
+  private _moveUp(attempt: Attempt, open: OpenFrame): void {
+    const exact = open.resumed ? attempt.from !== null : !open.gap && open.last === this._cursor;
+    if (exact) return this._handOver(attempt, open);
+    const probeDone = attempt.probeDone;
+    this._closeAttempt(attempt);
+    if (probeDone) probeDone(false);
+    else this._startProbe(attempt.index, ignoreResult);
+  }
+
+  /**
+   * Makes the attempt beside the connection: the old one is closed, and the messages it
+   * delivered after the new one's cursor, which the new one replays, are skipped on it.
    */
   private _handOver(attempt: Attempt, open: OpenFrame): void {
-    const probe = this._probe as Probe;
     const delivered = this._cursor;
-    this._probe = null;
+    const probeDone = attempt.probeDone;
+    this._beside = null; // keep it out of the teardown
     clearTimeout(attempt.timer);
     this._teardown();
     this._lastHeard = now();
     this._attempt = attempt;
-    this._skipUntil = delivered !== attempt.from ? delivered : null;
+    this._skipUntil = open.resumed && delivered !== attempt.from ? delivered : null;
     this._onOpenFrame(attempt, open);
-    probe.done(true);
+    if (probeDone) probeDone(true);
   }
 
-  /** Ends the probe without a handover (failed, or given up), and says so. */
-  private _endProbe(handedOver: boolean): void {
-    const probe = this._probe;
-    if (!probe) return;
-    this._probe = null;
-    clearTimeout(probe.attempt.timer);
-    if (probe.attempt.connection) probe.attempt.connection.close();
-    probe.done(handedOver);
+  /** @internal A probe beside the connection (FeatureHost.probe): taken over to if it opens where the client is. */
+  _startProbe(index: number, done: (handedOver: boolean) => void): void {
+    const factory = this._settings.transports[index];
+    const first = this._attempt;
+    if (!first || !first.openedAt || this._beside || !factory || !factory.supported()) return done(false);
+    const attempt = this._newAttempt(index);
+    attempt.probeDone = done;
+    this._beside = attempt;
+    attempt.timer = setTimeout(() => this._lose(attempt, connectTimeoutError(attempt, this._settings.connectTimeout)), this._settings.connectTimeout);
+    this._openAttempt(attempt);
+  }
+
+  /** Closes an attempt and takes it out of its place; nothing of it is reported after this. */
+  private _closeAttempt(attempt: Attempt): void {
+    if (attempt === this._attempt) this._attempt = null;
+    if (attempt === this._beside) this._beside = null;
+    clearTimeout(attempt.timer);
+    if (attempt.connection) attempt.connection.close();
   }
 
   // ---- the policy: fallback, backoff, give up --------------------------------------------------------
 
+  /**
+   * An attempt ended: the connection serving (see _fail), or one still trying, which loses: it is
+   * reported (`fallback`), and the next transport of the round starts at once. Answers that are
+   * not the transport's fault (401/403, Retry-After, 429/503) end the round instead.
+   */
+  private _lose(attempt: Attempt, error: PushlineError): void {
+    if (this._isClosed() || (attempt !== this._attempt && attempt !== this._beside)) return;
+    if (attempt.openedAt) return this._fail(error);
+    if (isFatal(error) || isToldToWait(error)) return this._endRound(error);
+    if (error.code === 'protocol' || error.code === 'too-large') this.emit('error', error);
+    const probeDone = attempt.probeDone;
+    this._closeAttempt(attempt);
+    // The attempt beside takes the first place.
+    if (!this._attempt && this._beside) {
+      this._attempt = this._beside;
+      this._beside = null;
+    }
+    if (probeDone) return probeDone(false);
+    this._callFeatures('failed', false);
+    this._reportLoss(attempt, error);
+    if (!this._isClosed()) this._launch(error);
+  }
+
+  /**
+   * The `fallback` event of an attempt that lost: `next` is what starts now, or carries on. With
+   * one transport there is nothing to fall back to, and no event.
+   */
+  private _reportLoss(attempt: Attempt, error: PushlineError): void {
+    const settings = this._settings;
+    if (settings.transports.length < 2) return;
+    const carrier = this._attempt || this._beside;
+    const startsNow = this._nextIndex >= 0 && !(this._attempt && this._beside);
+    this.emit('fallback', {
+      attempt: this._failures + 1,
+      transport: attempt.factory.name,
+      reason: error.code as FailureClass,
+      elapsed: now() - attempt.startedAt,
+      next: startsNow ? settings.transports[this._nextIndex].name : carrier ? carrier.factory.name : null,
+      error,
+    });
+  }
+
+  /** The round ends without moving on: an answer about the client or the server, not the transport. */
+  private _endRound(error: PushlineError): void {
+    this._teardown();
+    if (isFatal(error)) return this._stop(error);
+    this._callFeatures('failed', false);
+    this._retry(error);
+  }
+
+  /** The connection that served failed (closed, muted, a protocol error, messages missed). */
   private _fail(error: PushlineError): void {
     const attempt = this._attempt;
-    if (this._state === 'closed' || !attempt) return;
+    if (this._isClosed() || !attempt) return;
+    if (!attempt.openedAt) return this._lose(attempt, error);
     const settings = this._settings;
     const name = attempt.factory.name;
-    const wasOpen = !!attempt.openedAt;
     const elapsed = now() - attempt.startedAt;
     this._teardown();
     if (isFatal(error)) return this._stop(error);
     if (error.code === 'protocol' || error.code === 'too-large') this.emit('error', error);
     if (error.id) this._cursor = error.id; // an oversized message: resume after it
-
-    const reason = error.code as FailureClass;
-    this._callFeatures('failed', wasOpen);
-    // The server asked to wait (429/503 + Retry-After), or an option callback failed: not the
-    // transport's fault, so retry it after the delay instead of moving down the order.
-    const toldToWait = error.retryAfter !== undefined || error.status === 429 || error.status === 503 || error.code === 'options';
-    let moveOn = !toldToWait && (!wasOpen || reason === 'muted');
-    if (wasOpen) {
-      if (now() - attempt.openedAt >= STABLE_MS) {
-        this._failures = this._unstableOpens = 0;
-      } else if (++this._unstableOpens >= UNSTABLE_LIMIT) {
-        moveOn = true;
-      }
-    }
+    this._callFeatures('failed', true);
+    // A connection that made progress (delivered a message), or stayed open long enough, is a
+    // success: the backoff starts again from the beginning. One that opened and dropped without
+    // delivering anything (a server that accepts and drops at once) is not.
+    const healthy = attempt.delivered || now() - attempt.openedAt >= STABLE_MS;
+    if (healthy) this._failures = this._unstableOpens = 0;
+    // Muted, or unhealthy three times in a row: this transport does not work here; try the next.
+    const moveOn = !isToldToWait(error) && (error.code === 'muted' || (!healthy && ++this._unstableOpens >= UNSTABLE_LIMIT));
     const count = settings.transports.length;
     if (moveOn && count > 1) {
       this._unstableOpens = 0;
-      this._transportIndex = (this._transportIndex + 1) % count;
-      const roundOver = this._transportIndex === this._roundStart;
-      this.emit('fallback', {
-        attempt: this._failures + 1,
-        transport: name,
-        reason,
-        elapsed,
-        next: roundOver ? null : settings.transports[this._transportIndex].name,
-        error,
-      });
+      this._transportIndex = (attempt.index + 1) % count;
+      const next = settings.transports[this._transportIndex].name;
+      this.emit('fallback', { attempt: this._failures + 1, transport: name, reason: error.code as FailureClass, elapsed, next, error });
       if (this._isClosed()) return; // a listener closed the client
-      // Within a round the next transport is a different path: try it at once.
-      if (!roundOver && !wasOpen) return this._startAttempt();
-      if (wasOpen) this._roundStart = this._transportIndex;
     }
     this._retry(error);
   }
@@ -606,19 +757,21 @@ export class Client {
     }, delay);
   }
 
-  /** Ends the connection or attempt, a probe, the POST in flight and every timer but the pause timer. */
-  /** @internal */
+  /** @internal Ends the connection and every attempt (a probe is told), and every timer but the pause timer. */
   _teardown(): void {
     const attempt = this._attempt;
-    this._attempt = null;
+    const beside = this._beside;
+    this._roundCount++; // options still being resolved start nothing now
+    this._nextIndex = -1;
     this._callFeatures('teardown');
-    this._endProbe(false);
+    clearTimeout(this._raceTimer);
     clearTimeout(this._retryTimer);
     clearTimeout(this._heartbeatTimer);
     this._retryTimer = this._heartbeatTimer = undefined;
-    if (attempt) {
-      clearTimeout(attempt.timer);
-      if (attempt.connection) attempt.connection.close();
+    if (attempt) this._closeAttempt(attempt);
+    if (beside) {
+      this._closeAttempt(beside);
+      if (beside.probeDone) beside.probeDone(false);
     }
     this._acknowledging = false;
     this._transport = null;
@@ -702,6 +855,26 @@ function connectTimeoutError(attempt: Attempt, timeout: number): PushlineError {
     ? pushlineError('buffered', 'answered, then nothing in ' + timeout + ' ms', name)
     : pushlineError('timeout', 'no answer in ' + timeout + ' ms', name);
 }
+
+/** The newest attempt of a race, replaced by the next transport: `buffered` if the server answered. */
+function raceLostError(attempt: Attempt): PushlineError {
+  const elapsed = now() - attempt.startedAt;
+  return attempt.responded
+    ? pushlineError('buffered', 'answered, then no open frame in ' + elapsed + ' ms (raced)', attempt.factory.name)
+    : pushlineError('timeout', 'no answer in ' + elapsed + ' ms (raced)', attempt.factory.name);
+}
+
+/** The server asked to wait (429/503, Retry-After), or an option function failed: not the transport's fault. */
+function isToldToWait(error: PushlineError): boolean {
+  return error.retryAfter !== undefined || error.status === 429 || error.status === 503 || error.code === 'options';
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}
+
+/** For a probe whose result nobody waits for (the move up's). */
+function ignoreResult(): void {}
 
 /** WebSocket close codes 4000–4999 belong to the application: the client stops on them. */
 const APPLICATION_CLOSE_CODES = { first: 4000, last: 4999 };

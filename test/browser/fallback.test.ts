@@ -34,6 +34,9 @@ describe('fallback', () => {
         const got = collect(client);
         const open = await next<OpenEvent>(client, 'open', 8000);
         expect(open.transport).to.equal(order[1]);
+        // A refused transport is reported at once; one that hangs or is buffered races the next
+        // one (which wins), and is reported when it gives up, at its connectTimeout.
+        await waitFor(() => fallbacks.length > 0, 'the fallback event', 3000);
         expect(fallbacks.length).to.equal(1);
         expect(fallbacks[0]).to.include({ transport: t, reason: expected(t, mode), next: order[1], attempt: 1 });
         expect(fallbacks[0].error.code).to.equal(expected(t, mode));
@@ -64,10 +67,13 @@ describe('fallback', () => {
     client.on('fallback', (e) => fallbacks.push(e));
     const open = await next<OpenEvent>(client, 'open', 10000);
     expect(open.transport).to.equal('longpoll');
+    await waitFor(() => fallbacks.length === 3, 'the three fallback events', 3000);
+    // The refused WebSocket at once; sse hangs, so streaming races it and is replaced by long
+    // polling when it stays silent (the most preferred attempt is kept); sse gives up at its timeout.
     expect(fallbacks.map((f) => [f.transport, f.reason, f.next])).to.deep.equal([
       ['websocket', 'refused', 'sse'],
-      ['sse', 'timeout', 'streaming'],
       ['streaming', bufferedAs('streaming'), 'longpoll'],
+      ['sse', 'timeout', 'longpoll'],
     ]);
   });
 

@@ -217,20 +217,18 @@ describe('client policy', () => {
   });
 
   it('no open frame within connectTimeout: `timeout`, or `buffered` when the server answered', () => {
-    const ws = fakeTransport('websocket');
-    const sse = fakeTransport('sse');
-    const streaming = fakeTransport('streaming');
-    const client = fakeClient([ws, sse, streaming], { connectTimeout: 1000 });
-    const events = record(client);
-    tick(0);
-    tick(1000);
-    sse.last.responded();
-    tick(1000);
-    assert.deepEqual(payloads(events, 'fallback').map((f) => [f.transport, f.reason, f.elapsed]), [
-      ['websocket', 'timeout', 1000],
-      ['sse', 'buffered', 1000],
-    ]);
-    assert.equal(streaming.connections.length, 1);
+    for (const answers of [false, true]) {
+      const ws = fakeTransport('websocket');
+      const client = fakeClient([ws], { connectTimeout: 1000 });
+      const events = record(client);
+      tick(0);
+      if (answers) ws.last.responded();
+      tick(1000);
+      const [reconnecting] = payloads(events, 'reconnecting');
+      assert.deepEqual([reconnecting.error.code, reconnecting.error.transport], [answers ? 'buffered' : 'timeout', 'websocket']);
+      assert.ok(ws.last.closed);
+      client.close();
+    }
   });
 
   it('an open connection silent for heartbeatTimeout is `muted` and moves down the order', () => {

@@ -14,7 +14,8 @@ describe('upgrade back to WebSocket', () => {
   function fellBack(upgrade?: boolean | number) {
     const ws = fakeTransport('websocket');
     const sse = fakeTransport('sse');
-    const client = fakeClient([ws, sse], { features: [upgrading], upgrade });
+    // The fake server sends nothing between messages: no liveness check.
+    const client = fakeClient([ws, sse], { features: [upgrading], upgrade, heartbeatTimeout: 0 });
     const events = record(client);
     tick(0);
     ws.last.end('refused');
