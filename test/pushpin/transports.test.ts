@@ -86,8 +86,8 @@ describe('pushpin: connections cut every ~700 ms while messages are published', 
 
   const TOTAL = ENGINE === 'chromium' ? 1000 : 400;
   /** Published in this many batches, PAUSE ms apart: about 4 s of publishing, several cuts. */
-  const BATCHES = 80;
-  const PAUSE = 40;
+  const BATCHES = 50;
+  const PAUSE = 70;
 
   async function cutRun(t: BuiltInTransport, withReliability: boolean): Promise<void> {
     await reliable(withReliability);
@@ -99,9 +99,9 @@ describe('pushpin: connections cut every ~700 ms while messages are published', 
     const before = await stats();
     const cuts = dropRepeatedly(drop, 600, 800);
     const published: string[] = [];
-    const batch = TOTAL / BATCHES;
+    const batch = Math.ceil(TOTAL / BATCHES);
     for (let sent = 0; sent < TOTAL; sent += batch) {
-      published.push(...(await publish(Array.from({ length: batch }, (_, i) => `r${sent + i}`))));
+      published.push(...(await publish(Array.from({ length: Math.min(batch, TOTAL - sent) }, (_, i) => `r${sent + i}`))));
       await sleep(PAUSE);
     }
     await waitFor(() => cuts.drops >= 4, 'four cuts', 10000);
