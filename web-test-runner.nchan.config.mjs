@@ -1,19 +1,12 @@
 // @web/test-runner for the nchan profile: real browsers against real nginx+nchan servers.
 // Starts (scripts/nchan-servers.mjs) a memory-store node "m" behind a TCP proxy that can cut
 // every connection, and two nodes "a" and "b" sharing one redis-server, all on 127.0.0.1, in a
-// temp dir; stops them in serverStop. The test pages drive them through /_nchan/* (below).
+// temp dir; stops them at the end. The test pages drive them through /_nchan/* (below).
 // BROWSERS=chromium|firefox|webkit picks the engine; scripts/nchan-test.mjs runs each in turn.
-import { defaultReporter } from '@web/test-runner';
-import { esbuildPlugin } from '@web/dev-server-esbuild';
-import { fileURLToPath } from 'node:url';
 import { startNchanEnv } from './scripts/nchan-servers.mjs';
-import { launchers, totalsReporter } from './scripts/wtr-browsers.mjs';
+import { serverSuiteConfig } from './scripts/server-suite-config.mjs';
 
-const root = fileURLToPath(new URL('.', import.meta.url));
 const env = await startNchanEnv();
-let stopping = null;
-const stopEnv = () => (stopping ??= env.close());
-for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => stopEnv().then(() => process.exit(130)));
 
 /** What the test pages get as test/nchan/env.ts. */
 const pageEnv = {
@@ -24,12 +17,6 @@ const pageEnv = {
 };
 
 // ---- controls for the test pages ----------------------------------------------------------
-
-async function body(ctx) {
-  const chunks = [];
-  for await (const c of ctx.req) chunks.push(c);
-  return chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
-}
 
 function node(name) {
   const n = env.nodes[name];
@@ -97,45 +84,4 @@ const controls = {
   },
 };
 
-const nchanPlugin = {
-  name: 'pushline-nchan',
-  serve(ctx) {
-    if (ctx.path === '/test/nchan/env.ts') return { body: `export const NCHAN = ${JSON.stringify(pageEnv)};`, type: 'js' };
-  },
-  async serverStop() {
-    await stopEnv();
-  },
-};
-
-async function controlMiddleware(ctx, next) {
-  if (!ctx.path.startsWith('/_nchan/')) return next();
-  const fn = controls[ctx.path.slice('/_nchan/'.length)];
-  if (!fn) return next();
-  try {
-    ctx.body = JSON.stringify(await fn(await body(ctx)));
-    ctx.type = 'application/json';
-  } catch (e) {
-    ctx.status = 500;
-    ctx.body = String(e && e.stack ? e.stack : e);
-  }
-}
-
-// ---- browsers (scripts/wtr-browsers.mjs, shared with web-test-runner.config.mjs) --------------
-
-const engine = process.env.BROWSERS ?? 'chromium';
-const browsers = await launchers(engine);
-
-export default {
-  rootDir: root,
-  hostname: '127.0.0.1',
-  reporters: [defaultReporter(), totalsReporter(`nchan ${engine}`)],
-  files: process.env.TEST_FILES ?? 'test/nchan/**/*.test.ts',
-  nodeResolve: { exportConditions: ['browser', 'development'] },
-  concurrency: 1,
-  browserStartTimeout: 60000,
-  testsFinishTimeout: 600000,
-  plugins: [esbuildPlugin({ ts: true, target: 'es2020' }), nchanPlugin],
-  middleware: [controlMiddleware],
-  browsers,
-  testFramework: { config: { timeout: 60000 } },
-};
+export default await serverSuiteConfig({ label: 'nchan', envModule: { name: 'NCHAN', value: pageEnv }, controls, stop: () => env.close() });

@@ -15,6 +15,9 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createDropProxy, freePort, stopChild, track, until } from './local-servers.mjs';
+
+export { createDropProxy, freePort };
 
 export const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
 export const NCHAN_MODULE = process.env.NCHAN_MODULE ?? '/usr/lib/nginx/modules/ngx_nchan_module.so';
@@ -28,65 +31,6 @@ export function missing() {
   if (!existsSync(NCHAN_MODULE)) gone.push(`the nchan module (${NCHAN_MODULE})`);
   if (!existsSync(REDIS)) gone.push(`redis-server (${REDIS})`);
   return gone.length ? `missing ${gone.join(', ')}: apt-get install -y nginx libnginx-mod-nchan redis-server` : null;
-}
-
-const children = new Set();
-function track(child) {
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
-}
-// Last resort if the runner dies without calling close(): never leave a server behind.
-process.on('exit', () => {
-  for (const c of children) {
-    try {
-      c.kill('SIGKILL');
-    } catch {}
-  }
-});
-
-export async function freePort() {
-  const srv = net.createServer();
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address();
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what, fn, ms = 15000) {
-  const end = Date.now() + ms;
-  let last;
-  for (;;) {
-    try {
-      if (await fn()) return;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`${what}: not ready after ${ms} ms${last ? ` (${last.message})` : ''}`);
-    await sleep(50);
-  }
-}
-
-function waitExit(child, ms) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(t);
-      resolve(true);
-    });
-  });
-}
-
-async function stopChild(child, signal = 'SIGTERM') {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  child.kill(signal);
-  if (!(await waitExit(child, 5000))) {
-    child.kill('SIGKILL');
-    await waitExit(child, 2000);
-  }
 }
 
 /** redis-server on a loopback port, no persistence, its files in `dir`. */
@@ -220,49 +164,6 @@ export async function createNode({ name, root, redis = null }) {
     },
   };
   return node;
-}
-
-/**
- * A TCP proxy that can cut every connection through it at once (a network drop), without
- * restarting the server behind it: nchan keeps its messages and the client must resume.
- */
-export async function createDropProxy(targetPort) {
-  const sockets = new Set();
-  let drops = 0;
-  const server = net.createServer((down) => {
-    const up = net.connect(targetPort, '127.0.0.1');
-    const pair = [down, up];
-    for (const s of pair) {
-      sockets.add(s);
-      s.setNoDelay(true);
-      s.on('error', () => {});
-      s.on('close', () => {
-        sockets.delete(s);
-        for (const o of pair) o.destroy();
-      });
-    }
-    down.pipe(up);
-    up.pipe(down);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address();
-  return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    get drops() {
-      return drops;
-    },
-    drop() {
-      drops++;
-      const n = sockets.size;
-      for (const s of sockets) s.destroy();
-      return n / 2;
-    },
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
-  };
 }
 
 /** The whole test set-up: node m (memory store) behind a drop proxy; nodes a, b on one redis. */

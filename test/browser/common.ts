@@ -1,6 +1,6 @@
 /** Helpers shared by the reference-server tests and the nchan tests (no server needed). */
 import type { Client } from '../../src/index.js';
-import type { BuiltInTransport, ClientEvents } from '../../src/types.js';
+import type { BuiltInTransport, ClientEvents, PushlineMessage } from '../../src/types.js';
 
 /** The four transports, in the default order. */
 export const ALL: BuiltInTransport[] = ['websocket', 'sse', 'streaming', 'longpoll'];
@@ -44,6 +44,13 @@ export function next<T>(client: Client, name: keyof ClientEvents, ms = 10000): P
   });
 }
 
+/** Every message a client delivers, in delivery order. */
+export function collect(client: Client): PushlineMessage[] {
+  const list: PushlineMessage[] = [];
+  client.on('message', (m) => list.push(m));
+  return list;
+}
+
 /** Counts a client's `open` events, and those that resumed, as they happen. */
 export function countOpens(client: Client): { opens: number; resumed: number } {
   const n = { opens: 0, resumed: 0 };
@@ -55,15 +62,15 @@ export function countOpens(client: Client): { opens: number; resumed: number } {
 }
 
 /**
- * Cuts the connections every 150–250 ms with `drop` until stopped: `drops` counts the cuts,
- * `stop()` resolves once the last one is done.
+ * Cuts the connections with `drop` every `from`–`to` ms (default 150–250) until stopped: `drops`
+ * counts the cuts, `stop()` resolves once the last one is done.
  */
-export function dropRepeatedly(drop: () => Promise<unknown>): { readonly drops: number; stop(): Promise<void> } {
+export function dropRepeatedly(drop: () => Promise<unknown>, from = 150, to = 250): { readonly drops: number; stop(): Promise<void> } {
   let dropping = true;
   let drops = 0;
   const loop = (async () => {
     while (dropping) {
-      await sleep(150 + Math.random() * 100);
+      await sleep(from + Math.random() * (to - from));
       if (!dropping) break;
       await drop();
       drops++;

@@ -1,8 +1,7 @@
 /** Test helpers: drive the reference server over its HTTP controls, wait for conditions. */
 import { ORIGIN } from './origin.js';
-import type { Client } from '../../src/index.js';
-import type { PushlineMessage, TransportName } from '../../src/types.js';
-export { ALL, ENGINE, audit, countOpens, dropRepeatedly, next, sleep, waitFor } from './common.js';
+import type { TransportName } from '../../src/types.js';
+export { ALL, ENGINE, audit, collect, countOpens, dropRepeatedly, next, sleep, waitFor } from './common.js';
 import { ALL, sleep } from './common.js';
 
 export { ORIGIN };
@@ -66,12 +65,4 @@ export async function receivedWhere(
     if (Date.now() > end) throw new Error(`server received ${hits.length} of ${count} expected client messages`);
     await sleep(30);
   }
-}
-
-
-/** Collects every message a client delivers. */
-export function collect(client: Client): PushlineMessage[] {
-  const list: PushlineMessage[] = [];
-  client.on('message', (m) => list.push(m));
-  return list;
 }
