@@ -46,7 +46,7 @@ describe('nchan: wire formats', () => {
       return { send: () => false, close() {} };
     };
     const request = { cursor: () => '1:2', applicationQuery: () => ({ x: '1' }) } as unknown as TransportRequest;
-    const events = { responded() {}, frame() {}, end() {} };
+    const events = { responded() {}, frame() {}, end() {}, acknowledged() {}, sendFailed() {} };
     nodeFactory('sse', ['http://a/sub/ch?id=1#frag'], () => true, { nodeTimeout: 1000 }, record).open(request, events).close();
     expect(urls).to.deep.equal(['http://a/sub/ch?id=1&x=1']);
     // What the connector asks for: resume with nchan's parameter, plus its own (a token where headers cannot go).
