@@ -18,11 +18,20 @@ const mswWorkerFile = require.resolve('msw/mockServiceWorker.js');
 
 // One reference server for the run; it also serves the repo (dist/ bundles, test/pages/). The
 // test pages publish, drop and block through its HTTP test controls (/_control/*).
-const server = await createServer({ port: 0, host: '127.0.0.1', static: root, heartbeat: 1000, pollTimeout: 5000, controls: true });
+// Credentials, for test/browser/auth.test.ts: no token goes; a token starting with "good" goes,
+// "forbidden…" gets 403, any other 401. What each request carried is kept for the tests to read.
+const credentials = [];
+const authorize = ({ endpoint, token, headers, url }) => {
+  credentials.push({ endpoint, header: headers.authorization ?? null, query: url.searchParams.get('access_token') });
+  if (credentials.length > 1000) credentials.shift();
+  return token === null || token.startsWith('good') ? true : token.startsWith('forbidden') ? 403 : 401;
+};
+const server = await createServer({ port: 0, host: '127.0.0.1', static: root, heartbeat: 1000, pollTimeout: 5000, controls: true, authorize });
 const serverPlugin = {
   name: 'pushline-server',
   serve(ctx) {
     if (ctx.path === '/test/browser/origin.ts') return { body: `export const ORIGIN = ${JSON.stringify(server.url)};`, type: 'js' };
+    if (ctx.path === '/_credentials') return { body: JSON.stringify(credentials.splice(0)), type: 'json' };
   },
   async serverStop() {
     await server.close();

@@ -42,6 +42,11 @@ const MAX_HEAD_START = 2500;
  * somewhere, and the next transport starts beside it.
  */
 const MIN_ANSWER_GRACE = 100;
+/**
+ * After a refused token was refreshed and refused again, each further retry waits at least this
+ * much more: at most three attempts fall in any 5 s against a server that refuses them.
+ */
+const AUTH_RETRY_STEP = 2500;
 /** Unstable connections in a row on one transport before moving down the order. */
 const UNSTABLE_LIMIT = 3;
 const FEATURE_OPTIONS: Feature['option'][] = ['shared', 'upgrade', 'remember'];
@@ -130,6 +135,8 @@ export class Client {
   private _failures = 0;
   /** Unstable connections in a row on the current transport. */
   private _unstableOpens = 0;
+  /** Refused credentials (401/403) in a row: the first is retried at once with a refreshed token. */
+  private _authFailures = 0;
   /** A reconnection delay the server asked for (open frame `retry`, like SSE's `retry:`). */
   private _serverRetry = 0;
   /** Wall-clock time of the scheduled reconnection, 0 when none is scheduled. */
@@ -439,6 +446,7 @@ export class Client {
         return headers;
       },
       token: () => client._dynamic.token || null,
+      tokenInQuery: settings.tokenInQuery,
       cursor: () => client._cursor,
       withCredentials: settings.withCredentials,
       delimiter: settings.delimiter,
@@ -504,6 +512,10 @@ export class Client {
     if (!frame) return this._fail(pushlineError('protocol', 'bad frame', name));
     if (frame.type === 'open') return this._onOpenFrame(attempt, frame);
     if (frame.type === 'ack') return this._acknowledge(frame.client, frame.seq);
+    if (frame.type === 'retry') {
+      this._serverRetry = frame.delay;
+      return;
+    }
     if (frame.type !== 'message') return; // ping, and control frames of later protocol versions
     if (!attempt.openedAt) return this._fail(pushlineError('protocol', 'message before open', name));
     const id = frame.id;
@@ -549,6 +561,7 @@ export class Client {
       const beside = this._beside;
       if (beside && this._rank(beside) > this._rank(attempt)) this._closeAttempt(beside);
       this._state = 'open';
+      this._authFailures = 0;
       this._transport = name;
       this._roundStart = this._transportIndex = attempt.index;
       this._watchHeartbeat();
@@ -654,6 +667,7 @@ export class Client {
   private _lose(attempt: Attempt, error: PushlineError): void {
     if (this._isClosed() || (attempt !== this._attempt && attempt !== this._beside)) return;
     if (attempt.openedAt) return this._fail(error);
+    if (isAuthFailure(error)) return this._authFailed(error);
     if (isFatal(error) || isToldToWait(error)) return this._endRound(error);
     if (error.code === 'protocol' || error.code === 'too-large') this.emit('error', error);
     const probeDone = attempt.probeDone;
@@ -688,6 +702,23 @@ export class Client {
     });
   }
 
+  /**
+   * The server refused the credentials (HTTP 401 or 403; WebSocket close 4401 or 4403, since
+   * browsers hide the handshake's status). With a `token` or `headers` function, the first refusal
+   * in a row calls it again and retries at once; later ones are reported (`auth`) and wait, at
+   * most three attempts in any 5 s. Without one, retrying cannot help: the client stops.
+   */
+  private _authFailed(error: PushlineError): void {
+    const status = error.status || (error.closeCode === FORBIDDEN_CLOSE_CODE ? 403 : 401);
+    const auth = pushlineError('auth', 'credentials refused: ' + status, error.transport, { status, closeCode: error.closeCode });
+    this._teardown();
+    const settings = this._settings;
+    if (typeof settings.token !== 'function' && typeof settings.headers !== 'function') return this._stop(auth);
+    if (this._authFailures++ === 0) return this._startAttempt(); // the functions are called again
+    this.emit('error', auth);
+    if (!this._isClosed()) this._retry(auth);
+  }
+
   /** The round ends without moving on: an answer about the client or the server, not the transport. */
   private _endRound(error: PushlineError): void {
     this._teardown();
@@ -701,6 +732,7 @@ export class Client {
     const attempt = this._attempt;
     if (this._isClosed() || !attempt) return;
     if (!attempt.openedAt) return this._lose(attempt, error);
+    if (isAuthFailure(error)) return this._authFailed(error);
     const settings = this._settings;
     const name = attempt.factory.name;
     const elapsed = now() - attempt.startedAt;
@@ -735,8 +767,9 @@ export class Client {
       return this._stop(pushlineError('exhausted', 'gave up after ' + reconnect.maxAttempts + ' attempts', error.transport));
     }
     // Messages lost on the way: resume at once (the retry budget still bounds a loop of these).
+    const authWait = error.code === 'auth' ? AUTH_RETRY_STEP * (this._authFailures - 1) : 0;
     const delay =
-      error.code === 'missed' ? 0 : Math.min(MAX_TIMER_DELAY, Math.max(backoffDelay(reconnect, this._failures), error.retryAfter || 0, this._serverRetry));
+      error.code === 'missed' ? 0 : Math.min(MAX_TIMER_DELAY, Math.max(backoffDelay(reconnect, this._failures), error.retryAfter || 0, this._serverRetry, authWait));
     this._state = 'reconnecting';
     const transport = this._settings.transports[this._transportIndex].name;
     this.emit('reconnecting', { attempt: this._failures, delay, transport, error });
@@ -866,8 +899,15 @@ function raceLostError(attempt: Attempt): PushlineError {
 
 /** The server asked to wait (429/503, Retry-After), or an option function failed: not the transport's fault. */
 function isToldToWait(error: PushlineError): boolean {
-  return error.retryAfter !== undefined || error.status === 429 || error.status === 503 || error.code === 'options';
+  const code = error.closeCode;
+  const busy = error.status === 429 || error.status === 503 || code === BUSY_CLOSE_CODE || code === RATE_LIMITED_CLOSE_CODE || code === TRY_AGAIN_LATER;
+  return busy || error.retryAfter !== undefined || error.code === 'options';
 }
+
+/** WebSocket close codes of a busy server: 4503 and 4429 (as HTTP's 503 and 429), 1013 Try Again Later. */
+const BUSY_CLOSE_CODE = 4503;
+const RATE_LIMITED_CLOSE_CODE = 4429;
+const TRY_AGAIN_LATER = 1013;
 
 function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
@@ -881,10 +921,20 @@ const APPLICATION_CLOSE_CODES = { first: 4000, last: 4999 };
 /** WebSocket close code 1008: policy violation. */
 const POLICY_VIOLATION = 1008;
 
+/** WebSocket close codes for a refused token (the handshake's 401/403 is hidden from scripts). */
+const UNAUTHORIZED_CLOSE_CODE = 4401;
+const FORBIDDEN_CLOSE_CODE = 4403;
+
+function isAuthFailure(error: PushlineError): boolean {
+  const code = error.closeCode;
+  return error.status === 401 || error.status === 403 || code === UNAUTHORIZED_CLOSE_CODE || code === FORBIDDEN_CLOSE_CODE;
+}
+
 /** Answers that retrying cannot fix: the application must act. */
 function isFatal(error: PushlineError): boolean {
   const code = error.closeCode;
-  const applicationCode = code !== undefined && code >= APPLICATION_CLOSE_CODES.first && code <= APPLICATION_CLOSE_CODES.last;
+  // 4000–4999 are the application's, but those PROTOCOL.md gives a meaning (busy, refused credentials).
+  const applicationCode = code !== undefined && code >= APPLICATION_CLOSE_CODES.first && code <= APPLICATION_CLOSE_CODES.last && !isToldToWait(error);
   return error.status === 401 || error.status === 403 || error.code === 'closed-by-server' || code === POLICY_VIOLATION || applicationCode;
 }
 

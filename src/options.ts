@@ -42,6 +42,7 @@ export interface Settings {
   headers: Dynamic<Record<string, string>>;
   query: Dynamic<Record<string, string>>;
   token: Dynamic<string | null>;
+  tokenInQuery: boolean;
   delimiter: string;
   maxMessageSize: number;
   sendQueueSize: number;
@@ -75,6 +76,7 @@ export function resolveSettings(options: ClientSettings): Settings {
     headers: options.headers || {},
     query: options.query || {},
     token: options.token || null,
+    tokenInQuery: !!options.tokenInQuery,
     delimiter,
     maxMessageSize: numbers.maxMessageSize,
     sendQueueSize: numbers.sendQueueSize,

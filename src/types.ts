@@ -49,6 +49,7 @@ export type FailureClass = 'unsupported' | 'refused' | 'timeout' | 'buffered' | 
 
 export type ErrorCode =
   | FailureClass
+  | 'auth'
   | 'options'
   | 'send-failed'
   | 'queue-full'
@@ -162,11 +163,14 @@ export interface ClientOptions {
   /** Extra query parameters on every endpoint [{}]. */
   query?: Dynamic<Record<string, string>>;
   /**
-   * An auth token, re-read at each (re)connection [none]. Sent as `Authorization: Bearer` on HTTP
-   * requests, and as the `access_token` query parameter on WebSocket and EventSource, which
-   * cannot carry headers.
+   * An auth token, re-read at each (re)connection [none]. Sent as `Authorization: Bearer` on the
+   * HTTP transports, and as the `access_token` query parameter on WebSocket, which cannot carry
+   * headers. Given as a function, a refused token (401/403) makes the client call it again and
+   * retry at once.
    */
   token?: Dynamic<string | null>;
+  /** Also send the token as the `access_token` query parameter on the HTTP transports, for servers that read it only there [false]. */
+  tokenInQuery?: boolean;
   /**
    * What a hidden tab does with its connection [`'keep'`]: `'pause'` closes it after the page
    * has been hidden for `pauseAfter` ms and resumes (from the last event id) when it is visible.

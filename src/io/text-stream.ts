@@ -2,7 +2,7 @@
  * Reads a long-held HTTP response as decoded text, piece by piece, as it arrives.
  * fetch + ReadableStream + TextDecoder where the browser has all three; otherwise
  * XMLHttpRequest's progress events, reading only the new part of the growing responseText.
- * Shared by the streaming transport and the EventSource polyfill.
+ * Shared by the streaming and sse transports and the EventSource polyfill.
  */
 import { header, openXhr } from './xhr.js';
 
@@ -16,6 +16,9 @@ export interface TextStreamOptions {
   url: string;
   headers: Record<string, string>;
   withCredentials: boolean;
+  /** GET when absent; POST for streams opened by a request with a body (LLM-style endpoints). */
+  method?: 'GET' | 'POST';
+  body?: string;
   /**
    * XHR path only: end the response after this many characters. XHR keeps the whole body in
    * responseText for as long as the request lives; ending it lets the caller resume on a fresh
@@ -63,6 +66,8 @@ function viaFetch(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
     }
   };
   fetch(opts.url, {
+    method: opts.method || 'GET',
+    body: opts.body,
     headers: opts.headers,
     credentials: opts.withCredentials ? 'include' : 'same-origin',
     cache: 'no-store',
@@ -97,7 +102,7 @@ function viaFetch(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
 }
 
 function viaXhr(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
-  const xhr = openXhr('GET', opts);
+  const xhr = openXhr(opts.method || 'GET', opts);
   let seen = 0;
   let live = true;
   let answered = false;
@@ -142,6 +147,6 @@ function viaXhr(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
   xhr.onprogress = () => {
     if (answered) read();
   };
-  xhr.send(null);
+  xhr.send(opts.body === undefined ? null : opts.body);
   return { abort };
 }

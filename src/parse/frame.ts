@@ -36,7 +36,13 @@ export interface AckFrame {
   seq: number;
 }
 
-export type Frame = MessageFrame | OpenFrame | AckFrame | { type: 'ping' } | { type: 'unknown' };
+/** The reconnection delay the server asks for, in ms (SSE's `retry:` field; never sent as JSON). */
+export interface RetryFrame {
+  type: 'retry';
+  delay: number;
+}
+
+export type Frame = MessageFrame | OpenFrame | AckFrame | RetryFrame | { type: 'ping' } | { type: 'unknown' };
 
 /** 2^53 - 1 (Number.MAX_SAFE_INTEGER, which ES5 engines lack): past it integers are not exact. */
 const MAX_SAFE_INTEGER = 9007199254740991;

@@ -115,7 +115,7 @@ export class Controls {
     const transport = fields.transport;
     const mode = fields.mode ?? null; // absent means null: lift the block
     if (!TRANSPORTS.includes(transport as TransportName) || (mode !== null && !BLOCK_MODES.includes(mode as BlockMode))) {
-      return plain(res, 400, 'expected {"transport": "websocket"|"sse"|"streaming"|"longpoll", "mode": "refuse"|"hang"|"buffer"|null}');
+      return plain(res, 400, 'expected {"transport": "websocket"|"sse"|"streaming"|"longpoll", "mode": "refuse"|"hang"|"buffer"|"busy"|null}');
     }
     this.server.block(transport as TransportName, mode as BlockMode | null);
     res.writeHead(204).end();

@@ -15,6 +15,9 @@
  *
  * Blocks apply per transport; the /send endpoint and the test controls are never blocked.
  *
+ * - busy:   answer 503 with `Retry-After: 2` (for WebSocket: accept, then close with 4503 and
+ *   the wait in the reason, `Retry-After: 2`, since browsers hide the handshake's answer).
+ *
  * Besides the blocks, `lose` imitates an intermediary (a proxy, a fan-out layer) that drops
  * messages on their way to the clients of one transport: the next N messages are not written to
  * them, but stay in the history, so a client that notices the hole (each message names the one
@@ -25,9 +28,12 @@ import type { Duplex } from 'node:stream';
 import { ignore, rawResponse, send } from './http.js';
 import { TRANSPORTS, type TransportName } from './protocol.js';
 
-export type BlockMode = 'refuse' | 'hang' | 'buffer';
+export type BlockMode = 'refuse' | 'hang' | 'buffer' | 'busy';
 
-export const BLOCK_MODES: readonly BlockMode[] = ['refuse', 'hang', 'buffer'];
+export const BLOCK_MODES: readonly BlockMode[] = ['refuse', 'hang', 'buffer', 'busy'];
+
+/** The seconds a 'busy' answer asks the client to wait. */
+export const BUSY_RETRY_AFTER = 2;
 
 export const BAD_GATEWAY_HTML = '<html><body><h1>502 Bad Gateway</h1></body></html>';
 
@@ -71,6 +77,11 @@ export class Faults {
   /** 'refuse' for a WebSocket upgrade: a plain HTTP 502 instead of 101, then close. */
   refuseUpgrade(socket: Duplex): void {
     rawResponse(socket, 502, 'Bad Gateway', BAD_GATEWAY_HTML, 'text/html; charset=utf-8');
+  }
+
+  /** 'busy' over HTTP: 503 with Retry-After, what an overloaded server or gateway answers. */
+  busy(res: ServerResponse): void {
+    send(res, 503, 'text/plain; charset=utf-8', 'busy, try again later\n', { 'Retry-After': String(BUSY_RETRY_AFTER) });
   }
 
   /** 'hang': keep the connection open and silent until close() (or the client) ends it. */

@@ -19,6 +19,7 @@
  *   files.ts     static files
  *   cli.ts       the pushline-server command
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { BlockMode } from './faults.js';
 import type { Endpoint, TransportName } from './protocol.js';
 import { ReferenceServer } from './server.js';
@@ -72,11 +73,26 @@ export interface ServerOptions {
   /** Origins allowed to connect ('*' for any); default: any, reflected. The server's own origin is always allowed. */
   allowOrigins?: string[];
   /**
+   * Decides whether a connection or a send may go on: true, or 401 / 403 (false means 401). The
+   * token is the `Authorization: Bearer` header's, else the `access_token` query parameter's.
+   * Refused HTTP requests get that status; a WebSocket is accepted and closed with 4401 / 4403
+   * (browsers hide a refused handshake's status). Default: everything goes.
+   */
+  authorize?: (request: AuthorizeRequest) => boolean | 401 | 403;
+  /**
    * Serve the HTTP test controls (`POST /_control/publish|drop|block`, `GET /_control/received`,
    * `GET /_control/stats`) for tests and demos in a browser. They are unauthenticated, so they
    * are off by default: their paths then answer 404 like any unknown path. Default false.
    */
   controls?: boolean;
+}
+
+/** What `authorize` is asked about. */
+export interface AuthorizeRequest {
+  endpoint: Endpoint;
+  token: string | null;
+  headers: IncomingHttpHeaders;
+  url: URL;
 }
 
 export interface PublishOptions {
@@ -140,6 +156,7 @@ function checkRange(name: string, value: unknown, { min, max = Infinity, integer
 export async function createServer(options: ServerOptions = {}): Promise<PushlineServer> {
   if (options.allowOrigins !== undefined && !Array.isArray(options.allowOrigins)) throw new TypeError('allowOrigins must be an array of origins');
   if (options.controls !== undefined && typeof options.controls !== 'boolean') throw new TypeError('controls must be true or false');
+  if (options.authorize !== undefined && typeof options.authorize !== 'function') throw new TypeError('authorize must be a function');
   const server = new ReferenceServer({
     ...options,
     port: checkRange('port', options.port ?? 0, { min: 0, max: 65535, integer: true }),

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CONTROL_PREFIX, Controls } from './controls.js';
-import { Faults, type BlockMode } from './faults.js';
+import { BUSY_RETRY_AFTER, Faults, type BlockMode } from './faults.js';
 import { findFile, sendFile } from './files.js';
 import { HttpError, ignore, json, originAllowed, parseUrl, plain, preflight, rawResponse, readBody, setCors } from './http.js';
 import type { MessageInfo, PublishOptions, PushlineServer, ServerOptions } from './index.js';
@@ -19,7 +19,7 @@ import { Channel, cursorOf, endpointAt, type Endpoint, type TransportName } from
 import { ackFrame, identityOf, parseBatch, parseSendFrame, Senders, type ClientMessage } from './sends.js';
 
 /** The options with their defaults applied. */
-export type Settings = Required<Omit<ServerOptions, 'static' | 'onMessage' | 'allowOrigins' | 'retry'>> & ServerOptions;
+export type Settings = Required<Omit<ServerOptions, 'static' | 'onMessage' | 'allowOrigins' | 'retry' | 'authorize'>> & ServerOptions;
 
 export class ReferenceServer implements PushlineServer {
   url = '';
@@ -186,11 +186,24 @@ export class ReferenceServer implements PushlineServer {
   }
 
   /** SSE, streaming and long polling: the blocks first, then the transport. */
+  /** The status that `authorize` refuses a request with, or 0 when it may go on. */
+  private refusal(endpoint: Endpoint, req: IncomingMessage, url: URL): 0 | 401 | 403 {
+    const authorize = this.settings.authorize;
+    if (!authorize) return 0;
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization || '');
+    const token = bearer ? bearer[1] : url.searchParams.get('access_token');
+    const verdict = authorize({ endpoint, token, headers: req.headers, url });
+    return verdict === true ? 0 : verdict === 403 ? 403 : 401;
+  }
+
   private onTransport(transport: Exclude<TransportName, 'websocket'>, req: IncomingMessage, res: ServerResponse, url: URL): void {
     if (req.method !== 'GET') return plain(res, 405, 'GET only', { Allow: 'GET, OPTIONS' });
     const mode = this.faults.mode(transport);
     if (mode === 'refuse') return this.faults.refuse(res);
     if (mode === 'hang') return this.faults.hang(req.socket);
+    if (mode === 'busy') return this.faults.busy(res);
+    const refused = this.refusal(transport, req, url);
+    if (refused) return plain(res, refused, 'credentials refused', { 'WWW-Authenticate': 'Bearer' });
     const cursor = cursorOf(req, url);
     if (transport === 'longpoll') return this.polls.handle(res, url.searchParams.get('session'), cursor, this.ackFor(url));
     return this.onStream(transport, req, res, url, cursor);
@@ -235,6 +248,11 @@ export class ReferenceServer implements PushlineServer {
    */
   private async onSend(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method !== 'POST') return plain(res, 405, 'POST only', { Allow: 'POST, OPTIONS' });
+    const refused = this.refusal('send', req, url);
+    if (refused) {
+      req.resume(); // the body is not read
+      return plain(res, refused, 'credentials refused', { 'WWW-Authenticate': 'Bearer' });
+    }
     const body = await readBody(req, this.settings.maxBodySize);
     if (!body.length) return plain(res, 400, 'missing body');
     const session = url.searchParams.get('session') || null;
@@ -299,8 +317,16 @@ export class ReferenceServer implements PushlineServer {
     const mode = this.faults.mode('websocket');
     if (mode === 'refuse') return this.faults.refuseUpgrade(socket);
     if (mode === 'hang') return this.faults.hang(socket);
+    // Browsers hide a refused handshake's status: a busy or unauthorized server accepts the
+    // socket and says why in its close code (PROTOCOL.md).
+    const refused = this.refusal('websocket', req, url);
     // ws answers 400 itself to a malformed upgrade request.
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onWebSocket(ws, url));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('error', ignore);
+      if (mode === 'busy') return ws.close(BUSY_CLOSE_CODE, 'Retry-After: ' + BUSY_RETRY_AFTER);
+      if (refused) return ws.close(refused === 403 ? FORBIDDEN_CLOSE_CODE : UNAUTHORIZED_CLOSE_CODE, 'credentials refused');
+      this.onWebSocket(ws, url);
+    });
   }
 
   /** Acknowledges, over the socket, everything of these identities the server has. */
@@ -339,6 +365,11 @@ export class ReferenceServer implements PushlineServer {
 
 /** WebSocket close code 1008: the client broke the protocol (the client stops on it). */
 const POLICY_VIOLATION = 1008;
+/** WebSocket close code for busy, as HTTP's 503 (the reason says how long); not 1013, which WebKit turns into 1006. */
+const BUSY_CLOSE_CODE = 4503;
+/** WebSocket close codes for refused credentials, as HTTP's 401 and 403 (PROTOCOL.md). */
+const UNAUTHORIZED_CLOSE_CODE = 4401;
+const FORBIDDEN_CLOSE_CODE = 4403;
 
 function rawText(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');

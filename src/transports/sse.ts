@@ -1,40 +1,52 @@
 import { pushlineError } from '../errors.js';
 import { parseFrame } from '../parse/frame.js';
-import { HttpSender } from '../io/http-send.js';
-import { ConnectionLife, type TransportFactory } from './transport.js';
+import { createSseParser } from '../parse/sse.js';
+import { openHttpStream } from './http-stream.js';
+import type { TransportFactory } from './transport.js';
+
+const EVENT_STREAM = /^text\/event-stream/i;
+/** Room for the SSE field names, the JSON envelope and escapes around a message. */
+const EVENT_OVERHEAD = 4096;
 
 /**
- * Native EventSource. Every Pushline frame arrives as an unnamed event (see PROTOCOL.md for why).
- * The native object would reconnect on its own after an error; Pushline closes it instead,
- * so that one policy (client.ts) decides about retries, backoff and fallback for every transport.
- * EventSource cannot carry request headers, so the token goes in the `access_token` query parameter.
+ * Server-Sent Events, read by the client itself (io/text-stream.ts: fetch streams, else XHR
+ * progress) with the SSE parser of the EventSource polyfill, not by the native EventSource:
+ * so the client sees the status (401, 503 and Retry-After), sends its headers (the token as
+ * `Authorization`, not in the URL), and reads `retry:`. Every Pushline frame is one unnamed event
+ * (PROTOCOL.md). Every engine with an EventSource has XMLHttpRequest, so nothing is lost by not
+ * using it.
  */
 export const sse: TransportFactory = {
   name: 'sse',
   path: '/sse',
-  supported: () => typeof EventSource !== 'undefined',
+  supported: () => typeof XMLHttpRequest !== 'undefined',
   open(request, events) {
-    const source = new EventSource(request.url({ access_token: request.token() }), { withCredentials: request.withCredentials });
-    let opened = false;
-    const sender = new HttpSender('sse', request, events);
-    const life = new ConnectionLife(events, () => {
-      sender.close();
-      source.onopen = source.onmessage = source.onerror = null;
-      source.close();
-    });
-    source.onopen = () => {
-      opened = true;
-      events.responded();
-    };
-    source.onmessage = (event: MessageEvent<string>) => {
-      events.frame(parseFrame(event.data));
-    };
-    source.onerror = () => life.end(pushlineError(opened ? 'closed' : 'refused', opened ? 'ended' : 'failed', 'sse'));
-    return {
-      send: (sending) => {
-        if (life.live) sender.send(sending);
+    const headers = request.headers();
+    headers.Accept = 'text/event-stream';
+    return openHttpStream('sse', request, events, {
+      // The token travels in the Authorization header, unless the application asks for the query too.
+      url: request.url({ access_token: request.tokenInQuery ? request.token() : null }),
+      headers,
+      contentType: EVENT_STREAM,
+      reader(life) {
+        /** Characters read since the last event: an event larger than the limit is refused before it is whole. */
+        let pending = 0;
+        const limit = 2 * request.maxMessageSize + EVENT_OVERHEAD;
+        const parser = createSseParser({
+          event(event) {
+            pending = 0;
+            if (life.live) events.frame(parseFrame(event.data));
+          },
+          retry(delay) {
+            if (life.live) events.frame({ type: 'retry', delay });
+          },
+        });
+        return (text) => {
+          pending += text.length;
+          parser.push(text);
+          if (pending > limit) life.end(pushlineError('too-large', 'event over maxMessageSize', 'sse'));
+        };
       },
-      close: () => life.close(),
-    };
+    });
   },
 };

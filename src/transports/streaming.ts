@@ -1,9 +1,8 @@
-import { pushlineError, responseError } from '../errors.js';
-import { openTextStream, XHR_RESPONSE_LIMIT } from '../io/text-stream.js';
+import { pushlineError } from '../errors.js';
 import { createDelimitedParser } from '../parse/delimited.js';
 import { parseFrame } from '../parse/frame.js';
-import { HttpSender } from '../io/http-send.js';
-import { ConnectionLife, type TransportFactory } from './transport.js';
+import { openHttpStream } from './http-stream.js';
+import type { TransportFactory } from './transport.js';
 
 /** The frame delimiter when the application sets none; any other goes in the `delimiter` parameter. */
 export const DEFAULT_DELIMITER = '\n';
@@ -23,53 +22,30 @@ export const streaming: TransportFactory = {
   path: '/stream',
   supported: () => typeof XMLHttpRequest !== 'undefined',
   open(request, events) {
-    let answered = false;
-    const sender = new HttpSender('streaming', request, events);
-    const life = new ConnectionLife(events, () => {
-      sender.close();
-      stream.abort();
-    });
-    const parser = createDelimitedParser(
-      request.delimiter,
-      // JSON escapes can double a message's length: bound the buffer with room for them. The
-      // exact message limit is applied by the client.
-      2 * request.maxMessageSize + FRAME_OVERHEAD,
-      (text) => {
-        // Blank frames are the prelude padding and keep-alives.
-        if (life.live && NON_BLANK.test(text)) events.frame(parseFrame(text));
-      },
-      (size, head) => {
-        // Name the message, so that the client resumes after it instead of receiving it again.
-        const match = MESSAGE_HEAD.exec(head);
-        const id = match ? (JSON.parse('"' + match[1] + '"') as string) : undefined;
-        life.end(pushlineError('too-large', 'frame over maxMessageSize', 'streaming', { id }));
-      },
-    );
     const delimiter = request.delimiter === DEFAULT_DELIMITER ? null : request.delimiter;
-    const stream = openTextStream(
-      { url: request.url({ delimiter }), headers: request.headers(), withCredentials: request.withCredentials, xhrLimit: XHR_RESPONSE_LIMIT },
-      {
-        response(status, contentType, retryAfter) {
-          const error = responseError('streaming', status, contentType, TEXT_PLAIN, retryAfter, false);
-          if (error) {
-            life.end(error);
-            return false;
-          }
-          answered = true;
-          events.responded();
-          return true;
-        },
-        chunk: (text) => {
-          if (life.live) parser.push(text);
-        },
-        end: (failed) => life.end(pushlineError(answered ? 'closed' : 'refused', failed ? 'network error' : 'ended', 'streaming')),
+    return openHttpStream('streaming', request, events, {
+      url: request.url({ delimiter }),
+      headers: request.headers(),
+      contentType: TEXT_PLAIN,
+      reader(life) {
+        const parser = createDelimitedParser(
+          request.delimiter,
+          // JSON escapes can double a message's length: bound the buffer with room for them. The
+          // exact message limit is applied by the client.
+          2 * request.maxMessageSize + FRAME_OVERHEAD,
+          (text) => {
+            // Blank frames are the prelude padding and keep-alives.
+            if (life.live && NON_BLANK.test(text)) events.frame(parseFrame(text));
+          },
+          (size, head) => {
+            // Name the message, so that the client resumes after it instead of receiving it again.
+            const match = MESSAGE_HEAD.exec(head);
+            const id = match ? (JSON.parse('"' + match[1] + '"') as string) : undefined;
+            life.end(pushlineError('too-large', 'frame over maxMessageSize', 'streaming', { id }));
+          },
+        );
+        return (text) => parser.push(text);
       },
-    );
-    return {
-      send: (sending) => {
-        if (life.live) sender.send(sending);
-      },
-      close: () => life.close(),
-    };
+    });
   },
 };

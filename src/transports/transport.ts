@@ -29,6 +29,8 @@ export interface TransportRequest {
   headers(): Record<string, string>;
   /** The `token` option resolved for this attempt, for transports that cannot send headers. */
   token(): string | null;
+  /** The application asks for the token in the query too (`tokenInQuery`), for servers that read it only there. */
+  readonly tokenInQuery: boolean;
   /** Where to resume: the id of the last delivered message (or the server's `last` id), or null. */
   cursor(): string | null;
   readonly withCredentials: boolean;

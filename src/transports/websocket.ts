@@ -1,4 +1,4 @@
-import { pushlineError } from '../errors.js';
+import { parseRetryAfter, pushlineError } from '../errors.js';
 import type { OutgoingMessage } from '../outbox.js';
 import { parseFrame } from '../parse/frame.js';
 import { webSocketUrl } from '../url.js';
@@ -10,6 +10,12 @@ export const OPEN = 1;
 export const CLOSING = 2;
 /** The close code browsers report for a connection that ended without a close frame. */
 export const ABNORMAL_CLOSURE = 1006;
+/**
+ * A busy server closes with 4503 (as HTTP's 503; 4429 as 429) and may name the wait in the reason,
+ * `Retry-After: 2` (PROTOCOL.md). Not 1013 (Try Again Later), which WebKit turns into 1006.
+ */
+const BUSY_CLOSE_CODES = [4503, 4429, 1013];
+const RETRY_AFTER_REASON = /retry-after:\s*(\d+)/i;
 
 /**
  * Native WebSocket: one text frame per Pushline frame; client frames are the application's sends.
@@ -28,8 +34,10 @@ export const websocket: TransportFactory = {
       socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
       if (socket.readyState < CLOSING) socket.close();
     });
-    const fail = (code: number, why: string) =>
-      life.end(pushlineError(opened ? 'closed' : 'refused', why, 'websocket', { closeCode: code }));
+    const fail = (code: number, why: string) => {
+      const wait = BUSY_CLOSE_CODES.indexOf(code) >= 0 ? RETRY_AFTER_REASON.exec(why) : null;
+      life.end(pushlineError(opened ? 'closed' : 'refused', why, 'websocket', { closeCode: code, retryAfter: wait ? parseRetryAfter(wait[1]) : undefined }));
+    };
     socket.onopen = () => {
       opened = true;
       events.responded();

@@ -30,7 +30,7 @@ describe('script-tag bundle (dist/pushline.min.js)', () => {
 
   for (const [label, query, expected] of [
     ['no Promise/Symbol/Map/Set/TextDecoder', '', 'websocket'],
-    ['…and no WebSocket, EventSource, fetch or ReadableStream', 'hide=WebSocket,EventSource,fetch,ReadableStream', 'streaming'],
+    ['…and no WebSocket, EventSource, fetch or ReadableStream', 'hide=WebSocket,EventSource,fetch,ReadableStream', 'sse'],
     ['…and long polling only', 'hide=WebSocket,EventSource,fetch,ReadableStream&transports=longpoll', 'longpoll'],
   ] as const) {
     it(`runs in a page with ${label}: opens on ${expected}, receives, sends`, async () => {

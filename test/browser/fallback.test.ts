@@ -130,17 +130,14 @@ describe('feature detection', () => {
     for (const [n, v] of hidden.splice(0)) (window as never as Record<string, unknown>)[n] = v;
   });
 
-  it('skips WebSocket and EventSource where the browser lacks them', async () => {
+  it('skips WebSocket where the browser lacks it; sse needs no EventSource (the client reads the stream itself)', async () => {
     hide('WebSocket', 'EventSource');
     client = connect(ORIGIN);
     const fallbacks: FallbackEvent[] = [];
     client.on('fallback', (e) => fallbacks.push(e));
     const open = await next<OpenEvent>(client, 'open');
-    expect(open.transport).to.equal('streaming');
-    expect(fallbacks.map((f) => [f.transport, f.reason])).to.deep.equal([
-      ['websocket', 'unsupported'],
-      ['sse', 'unsupported'],
-    ]);
+    expect(open.transport).to.equal('sse');
+    expect(fallbacks.map((f) => [f.transport, f.reason])).to.deep.equal([['websocket', 'unsupported']]);
   });
 
   it('streams over XHR progress events where fetch streaming is missing', async () => {
@@ -182,7 +179,7 @@ describe('feature detection', () => {
   });
 
   it('closes with a no-transport error when the browser has none of the configured ones', async () => {
-    hide('WebSocket', 'EventSource');
+    hide('WebSocket', 'XMLHttpRequest');
     client = connect(ORIGIN, { transports: ['websocket', 'sse'] });
     const err = await next<Error & { code: string }>(client, 'error');
     expect(err.code).to.equal('no-transport');

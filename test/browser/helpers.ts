@@ -29,7 +29,7 @@ export async function publishMany(messages: { data: string; event?: string }[]):
 }
 
 export const drop = () => control('drop');
-export const block = (transport: TransportName, mode: 'refuse' | 'hang' | 'buffer' | null) =>
+export const block = (transport: TransportName, mode: 'refuse' | 'hang' | 'buffer' | 'busy' | null) =>
   control('block', { transport, mode });
 /** The next `count` messages published do not reach the clients of `transport` (a lossy intermediary). */
 export const lose = (transport: TransportName, count: number) => control('lose', { transport, count });

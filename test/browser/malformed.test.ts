@@ -607,7 +607,7 @@ describe('malformed input on the HTTP transports (msw)', () => {
     });
   });
 
-  describe('sse (native EventSource)', () => {
+  describe('sse (read by the client itself: fetch streams or XHR progress)', () => {
     it('invalid UTF-8 in an event decodes to U+FFFD and the message is delivered', async () => {
       let n = 0;
       mock('/sse', () =>
@@ -628,7 +628,6 @@ describe('malformed input on the HTTP transports (msw)', () => {
       );
       const r = start(['sse']);
       await expectLog(r, ['open:sse', 'message:1', 'error:protocol', 'reconnecting:sse:protocol', 'open:sse', 'message:2']);
-      // EventSource cannot send headers: the cursor goes in the query.
       expect(cursors('/sse').slice(0, 2)).to.deep.equal([null, '1']);
     });
 
@@ -663,13 +662,13 @@ describe('malformed input on the HTTP transports (msw)', () => {
     });
 
     for (const status of [200, 502]) {
-      // EventSource hides the status: the client only knows that the event stream failed.
-      it(`an HTML error page with status ${status} is refused (no status visible), and the client falls back`, async () => {
+      // The client reads the response itself: the status is known (a native EventSource hides it).
+      it(`an HTML error page with status ${status} is refused with its status, and the client falls back`, async () => {
         mock('/sse', () => html(status));
         polls([]);
         const r = start(['sse', 'longpoll']);
         await expectLog(r, ['fallback:sse>longpoll:refused', 'open:longpoll']);
-        expect(r.fallbacks[0].error.status).to.equal(undefined);
+        expect(r.fallbacks[0].error.status).to.equal(status);
       });
     }
 
@@ -692,20 +691,21 @@ describe('malformed input on the HTTP transports (msw)', () => {
       await expectLog(r, ['fallback:sse>longpoll:refused', 'open:longpoll']);
     });
 
-    // EventSource exposes neither the status nor Retry-After: a 429/503 looks like any refusal.
-    it('a 429 with Retry-After is invisible to EventSource: the client falls back as refused', async () => {
-      mock('/sse', () => body('slow down', 'text/plain', 429, { 'Retry-After': '1' }));
+    it('a 429 with Retry-After: the client waits that long on sse, without falling back (a native EventSource would hide both)', async () => {
+      let n = 0;
+      mock('/sse', () => (++n === 1 ? body('slow down', 'text/plain', 429, { 'Retry-After': '1' }) : sseBody([sseEvent(openFrame())])));
       polls([]);
       const r = start(['sse', 'longpoll']);
-      await expectLog(r, ['fallback:sse>longpoll:refused', 'open:longpoll']);
-      expect(r.fallbacks[0].error.retryAfter).to.equal(undefined);
+      await expectLog(r, ['reconnecting:sse:refused', 'open:sse']);
+      expect(r.reconnects[0].error).to.include({ status: 429, retryAfter: 1000 });
+      expect(r.reconnects[0].delay).to.be.at.least(1000);
     });
 
-    it('a 204 makes EventSource fail for good: the client cannot see why, and falls back', async () => {
+    it('a 204 stops the client, as on the other HTTP transports', async () => {
       mock('/sse', () => new HttpResponse(null, { status: 204 }));
       polls([]);
       const r = start(['sse', 'longpoll']);
-      await expectLog(r, ['fallback:sse>longpoll:refused', 'open:longpoll']);
+      await expectLog(r, ['error:closed-by-server', 'close:closed-by-server']);
     });
 
     it('a 302 redirect to another path is followed', async () => {

@@ -284,23 +284,83 @@ describe('client policy', () => {
     assert.equal(payloads(events, 'reconnecting')[0].delay, 1500);
   });
 
-  it('401, 403, 204 and application close codes stop the client with the error', () => {
-    for (const [code, extra] of [
-      ['refused', { status: 401 }],
-      ['refused', { status: 403 }],
-      ['closed-by-server', { status: 204 }],
-      ['closed', { closeCode: 4001 }],
-      ['closed', { closeCode: 1008 }],
+  it('without a token function, refused credentials (401, 403, close 4401) stop the client with `auth`; 204 and application close codes stop it too', () => {
+    for (const [code, extra, expected] of [
+      ['refused', { status: 401 }, 'auth'],
+      ['refused', { status: 403 }, 'auth'],
+      ['closed', { closeCode: 4401 }, 'auth'],
+      ['closed-by-server', { status: 204 }, 'closed-by-server'],
+      ['closed', { closeCode: 4001 }, 'closed'],
+      ['closed', { closeCode: 1008 }, 'closed'],
     ] as const) {
       const ws = fakeTransport('websocket');
-      const c = fakeClient([ws]);
+      const c = fakeClient([ws], { token: 'static' });
       const events = record(c);
       tick(0);
       ws.last.end(code, extra);
       assert.equal(c.state, 'closed', JSON.stringify(extra));
       assert.equal(payloads(events, 'error').length, 1);
-      assert.deepEqual(payloads(events, 'close')[0].error?.code, code);
+      assert.deepEqual(payloads(events, 'close')[0].error?.code, expected);
+      if (expected === 'auth') assert.equal(payloads(events, 'close')[0].error?.status, 'status' in extra ? extra.status : 401);
     }
+  });
+
+  it('with a token function: a 401 refreshes the token and retries at once; then `auth` errors and waits, at most 3 attempts in any 5 s', () => {
+    const ws = fakeTransport('websocket');
+    let calls = 0;
+    const client = fakeClient([ws], { token: () => 'token-' + ++calls, reconnect: { initialDelay: 10, jitter: 0 } });
+    const events = record(client);
+    const startedAt: number[] = [];
+    tick(0);
+    for (let i = 0; i < 60; i++) {
+      // Every new attempt is refused as soon as it starts (the retry at once starts within end()).
+      while (ws.connections.length > startedAt.length) {
+        startedAt.push(Date.now());
+        ws.connections[startedAt.length - 1].end('refused', { status: 401 });
+      }
+      tick(100);
+    }
+    assert.deepEqual(ws.connections.slice(0, 3).map((c) => c.headers.Authorization), ['Bearer token-1', 'Bearer token-2', 'Bearer token-3']);
+    assert.equal(startedAt[1] - startedAt[0], 0, 'the first retry is at once');
+    for (let i = 0; i + 3 < startedAt.length; i++) assert.ok(startedAt[i + 3] - startedAt[i] >= 5000, 'four attempts within 5 s: ' + startedAt.join(','));
+    const errors = payloads(events, 'error');
+    assert.deepEqual(errors.map((e) => [e.code, e.status]).slice(0, 2), [['auth', 401], ['auth', 401]]);
+    assert.equal(errors.length, startedAt.length - 1, 'every refusal but the first is reported');
+    assert.equal(client.state, 'reconnecting');
+  });
+
+  it('a refreshed token that works: the connection opens and the count of refusals starts again', () => {
+    const ws = fakeTransport('websocket');
+    let calls = 0;
+    const client = fakeClient([ws], { token: () => 'token-' + ++calls, reconnect: { initialDelay: 10, jitter: 0 } });
+    const events = record(client);
+    tick(0);
+    ws.last.end('closed', { closeCode: 4401 }); // WebSocket: the server closes with 4401
+    tick(0);
+    assert.equal(ws.connections.length, 2);
+    ws.last.open();
+    assert.equal(payloads(events, 'error').length, 0, 'a refusal that a refresh fixed is not reported');
+    ws.last.end('closed');
+    tick(10);
+    ws.last.end('refused', { status: 401 });
+    tick(0);
+    assert.equal(ws.connections.length, 4, 'again retried at once');
+  });
+
+  it('a busy WebSocket (close 4503, with or without Retry-After in the reason) ends the round and is waited for', () => {
+    const ws = fakeTransport('websocket');
+    const sse = fakeTransport('sse');
+    const client = fakeClient([ws, sse], { reconnect: { initialDelay: 10, jitter: 0 } });
+    const events = record(client);
+    tick(0);
+    ws.last.end('refused', { closeCode: 4503, retryAfter: 2000 });
+    assert.equal(payloads(events, 'reconnecting')[0].delay, 2000);
+    tick(2000);
+    assert.equal(ws.connections.length, 2, 'the same transport again, after the wait');
+    ws.last.end('refused', { closeCode: 4503 });
+    assert.equal(payloads(events, 'fallback').length, 0, 'busy is not the transport\'s fault: no race, no fallback');
+    assert.equal(sse.connections.length, 0);
+    client.close();
   });
 
   it('a frame that is not a frame is a protocol error, reported, and the client reconnects', () => {

@@ -1,0 +1,59 @@
+/**
+ * What the two transports that read one long-held HTTP response share (sse and streaming): the
+ * request read as it arrives (io/text-stream.ts), its answer checked (status, content type,
+ * Retry-After), the application's messages POSTed beside it (io/http-send.ts), and one end.
+ * Each transport brings its parser: text in, frames out.
+ */
+import { pushlineError, responseError } from '../errors.js';
+import { HttpSender } from '../io/http-send.js';
+import { openTextStream, XHR_RESPONSE_LIMIT } from '../io/text-stream.js';
+import type { TransportName } from '../types.js';
+import { ConnectionLife, type Transport, type TransportEvents, type TransportRequest } from './transport.js';
+
+export interface HttpStreamOptions {
+  /** The request URL, with the transport's own query parameters. */
+  url: string;
+  headers: Record<string, string>;
+  /** The content type a usable answer has. */
+  contentType: RegExp;
+  /**
+   * Makes the reader of the body: it is handed each piece of text; it reports frames itself
+   * (events.frame), and ends the connection through `life` (e.g. a frame too large).
+   */
+  reader(life: ConnectionLife): (text: string) => void;
+}
+
+export function openHttpStream(name: TransportName, request: TransportRequest, events: TransportEvents, options: HttpStreamOptions): Transport {
+  let answered = false;
+  const sender = new HttpSender(name, request, events);
+  const life = new ConnectionLife(events, () => {
+    sender.close();
+    stream.abort();
+  });
+  const read = options.reader(life);
+  const stream = openTextStream(
+    { url: options.url, headers: options.headers, withCredentials: request.withCredentials, xhrLimit: XHR_RESPONSE_LIMIT },
+    {
+      response(status, contentType, retryAfter) {
+        const error = responseError(name, status, contentType, options.contentType, retryAfter, false);
+        if (error) {
+          life.end(error);
+          return false;
+        }
+        answered = true;
+        events.responded();
+        return true;
+      },
+      chunk: (text) => {
+        if (life.live) read(text);
+      },
+      end: (failed) => life.end(pushlineError(answered ? 'closed' : 'refused', failed ? 'network error' : 'ended', name)),
+    },
+  );
+  return {
+    send: (sending) => {
+      if (life.live) sender.send(sending);
+    },
+    close: () => life.close(),
+  };
+}
