@@ -81,7 +81,7 @@ export default [
   {
     // ESM entries: the client, and the nchan profile as its own entry ('pushline/nchan'), so the
     // client bundle does not carry it; what both use goes into a shared chunk.
-    input: { pushline: input, 'pushline-nchan': 'build/esm/profiles/nchan.js' },
+    input: { pushline: input, 'pushline-nchan': 'build/esm/profiles/nchan.js', 'pushline-sse': 'build/esm/profiles/sse.js' },
     plugins: [tscMaps],
     output: { dir: 'dist', format: 'es', sourcemap: true, banner, entryFileNames: '[name].mjs', chunkFileNames: 'pushline-[hash].mjs', plugins: [mangleInternals] },
   },
@@ -101,6 +101,11 @@ export default [
   {
     input: 'build/types/profiles/nchan.d.ts',
     output: { file: 'dist/pushline-nchan.d.ts', format: 'es' },
+    plugins: [dts()],
+  },
+  {
+    input: 'build/types/profiles/sse.d.ts',
+    output: { file: 'dist/pushline-sse.d.ts', format: 'es' },
     plugins: [dts()],
   },
 ];

@@ -11,6 +11,7 @@ import { createServer } from './dist/server/index.js';
 import { launchers, totalsReporter } from './scripts/wtr-browsers.mjs';
 import { sseFixtures } from './test/fixtures/sse-fixtures.mjs';
 import { cspPage } from './test/fixtures/csp.mjs';
+import { startBetterSseServer, startHandWrittenServer } from './test/fixtures/plain-sse-servers.mjs';
 
 const require = createRequire(import.meta.url);
 const root = fileURLToPath(new URL('.', import.meta.url));
@@ -27,14 +28,20 @@ const authorize = ({ endpoint, token, headers, url }) => {
   return token === null || token.startsWith('good') ? true : token.startsWith('forbidden') ? 403 : 401;
 };
 const server = await createServer({ port: 0, host: '127.0.0.1', static: root, heartbeat: 1000, pollTimeout: 5000, controls: true, authorize });
+// Two plain SSE servers (no Pushline protocol) for test/browser/plain-sse.test.ts.
+const plainSse = await startHandWrittenServer();
+const betterSse = await startBetterSseServer();
+const origins = { ORIGIN: server.url, PLAIN_SSE: plainSse.url, BETTER_SSE: betterSse.url };
 const serverPlugin = {
   name: 'pushline-server',
   serve(ctx) {
-    if (ctx.path === '/test/browser/origin.ts') return { body: `export const ORIGIN = ${JSON.stringify(server.url)};`, type: 'js' };
+    if (ctx.path === '/test/browser/origin.ts') {
+      return { body: Object.entries(origins).map(([name, url]) => `export const ${name} = ${JSON.stringify(url)};`).join('\n'), type: 'js' };
+    }
     if (ctx.path === '/_credentials') return { body: JSON.stringify(credentials.splice(0)), type: 'json' };
   },
   async serverStop() {
-    await server.close();
+    await Promise.all([server.close(), plainSse.close(), betterSse.close()]);
   },
 };
 

@@ -15,7 +15,7 @@ import { pushlineError } from './errors.js';
 import type { ClientState, Feature, FeatureHooks, PageEvent, TabRole } from './features/host.js';
 import { resolveDynamic, resolveSettings, type ClientSettings, type DynamicValues, type Settings } from './options.js';
 import { newClientIdentity, Outbox, type SendCallback } from './outbox.js';
-import type { Frame, OpenFrame } from './parse/frame.js';
+import type { Frame, MessageFrame, OpenFrame } from './parse/frame.js';
 import { RecentIds } from './recent-ids.js';
 import type { Query, Transport, TransportFactory, TransportRequest } from './transports/transport.js';
 import type { ClientEvents, FailureClass, PushlineError, TransportName } from './types.js';
@@ -524,6 +524,7 @@ export class Client {
       if (id === this._skipUntil) this._skipUntil = null;
       return;
     }
+    if (id === '') return this._deliver(attempt, frame); // no id (a plain SSE server's): not a resume point
     if (this._recentIds.has(id)) return; // a replayed duplicate
     if (frame.prev !== undefined && frame.prev !== this._cursor) {
       // The server's stream went on from another message than the last one delivered here: a
@@ -532,13 +533,19 @@ export class Client {
     }
     this._recentIds.add(id);
     this._cursor = id;
+    this._deliver(attempt, frame);
+  }
+
+  /** Hands a message to the application, unless it is too large. */
+  private _deliver(attempt: Attempt, frame: MessageFrame): void {
+    const id = frame.id;
     attempt.delivered = true;
     if (frame.data.length > this._settings.maxMessageSize) {
       // Skipped, not retried: a resume would bring the same message back forever.
-      this.emit('error', pushlineError('too-large', 'message ' + id + ' over maxMessageSize: skipped', name, { id }));
+      this.emit('error', pushlineError('too-large', 'message ' + id + ' over maxMessageSize: skipped', attempt.factory.name, { id }));
       return;
     }
-    this._lastEventId = id;
+    if (id) this._lastEventId = id;
     this.emit('message', { data: frame.data, id, event: frame.event });
   }
 

@@ -23,6 +23,16 @@ export interface EventSourceInit {
    * Cross-origin it replaces the `Last-Event-ID` header, which would need a CORS preflight.
    */
   lastEventIdQueryParameter?: string;
+  /** Extra: `'POST'` opens the stream with a request `body` (LLM-style endpoints) ['GET']. */
+  method?: 'GET' | 'POST';
+  /** Extra: the body of a POST stream; set a `Content-Type` in `headers` if the server needs one. */
+  body?: string;
+  /**
+   * Extra: with `method: 'POST'`, reconnect even when the server sent no id to resume from,
+   * sending the request again [false]. Off, such a stream that ends fails instead (a POST may
+   * cost the user money: an LLM answer asked twice).
+   */
+  repost?: boolean;
 }
 
 /** The event objects handed to listeners: a MessageEvent where the engine can build one. */
@@ -218,7 +228,7 @@ export class PushlineEventSource extends EventTargetBase {
       id,
     );
     this._stream = openTextStream(
-      { url: withQuery(this.url, query), headers, withCredentials: this.withCredentials },
+      { url: withQuery(this.url, query), headers, withCredentials: this.withCredentials, method: init.method, body: init.body },
       {
         response: (status, contentType, _retryAfter, finalUrl) => {
           if (status !== 200 || !EVENT_STREAM.test(contentType)) {
@@ -242,7 +252,7 @@ export class PushlineEventSource extends EventTargetBase {
         end: (failed) => {
           if (windowStops !== stopsBefore) this._end(CLOSED); // aborted by window.stop(), as the native one
           else if (failed && this.readyState === CONNECTING && crossOrigin) this._probe();
-          else this._end(CONNECTING);
+          else this._end(this._mayResend() ? CONNECTING : CLOSED);
         },
       },
     );
@@ -277,12 +287,18 @@ export class PushlineEventSource extends EventTargetBase {
     );
   }
 
+  /** A POST stream is sent again only when it can resume (the server sent an id) or `repost` says so. */
+  private _mayResend(): boolean {
+    const init = this._init;
+    return init.method !== 'POST' || !!this._lastEventId || !!init.repost;
+  }
+
   /** Restarted by every piece of the stream: reestablishes after heartbeatTimeout ms of silence. */
   private _alive(): void {
     const limit = this._init.heartbeatTimeout;
     if (!limit) return;
     clearTimeout(this._timer);
-    this._timer = setTimeout(() => this._end(CONNECTING), limit);
+    this._timer = setTimeout(() => this._end(this._mayResend() ? CONNECTING : CLOSED), limit);
   }
 
   /**

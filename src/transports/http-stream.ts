@@ -14,6 +14,13 @@ export interface HttpStreamOptions {
   /** The request URL, with the transport's own query parameters. */
   url: string;
   headers: Record<string, string>;
+  /** GET when absent; a POST carries `body` (a stream an LLM-style endpoint answers). */
+  method?: 'GET' | 'POST';
+  body?: string;
+  /** Called once the answer is accepted (after `events.responded()`). */
+  accepted?(): void;
+  /** When the stream ends, true if it may not be asked again: the end is then final (closed-by-server). */
+  final?(): boolean;
   /** The content type a usable answer has. */
   contentType: RegExp;
   /**
@@ -32,7 +39,14 @@ export function openHttpStream(name: TransportName, request: TransportRequest, e
   });
   const read = options.reader(life);
   const stream = openTextStream(
-    { url: options.url, headers: options.headers, withCredentials: request.withCredentials, xhrLimit: XHR_RESPONSE_LIMIT },
+    {
+      url: options.url,
+      headers: options.headers,
+      withCredentials: request.withCredentials,
+      xhrLimit: XHR_RESPONSE_LIMIT,
+      method: options.method,
+      body: options.body,
+    },
     {
       response(status, contentType, retryAfter) {
         const error = responseError(name, status, contentType, options.contentType, retryAfter, false);
@@ -42,12 +56,16 @@ export function openHttpStream(name: TransportName, request: TransportRequest, e
         }
         answered = true;
         events.responded();
+        if (options.accepted && life.live) options.accepted();
         return true;
       },
       chunk: (text) => {
         if (life.live) read(text);
       },
-      end: (failed) => life.end(pushlineError(answered ? 'closed' : 'refused', failed ? 'network error' : 'ended', name)),
+      end(failed) {
+        if (options.final && options.final()) life.end(pushlineError('closed-by-server', 'the stream ended and may not be asked again', name));
+        else life.end(pushlineError(answered ? 'closed' : 'refused', failed ? 'network error' : 'ended', name));
+      },
     },
   );
   return {
