@@ -35,6 +35,7 @@ import { absoluteUrl } from '../url.js';
 import { longpollConnect } from './nchan/longpoll.js';
 import { multipartConnect } from './nchan/multipart.js';
 import { nodeFactory, type Connect } from './nchan/node.js';
+import { RecentMessages } from './nchan/resume.js';
 import { sseConnect } from './nchan/sse.js';
 import { websocketConnect } from './nchan/websocket.js';
 
@@ -120,12 +121,16 @@ export function nchan(url: NchanUrls, options?: NchanOptions): ClientSettings {
   // What each needs of the browser is what the core transport of the same name needs.
   const core: { [K in BuiltInTransport]: TransportFactory } = { websocket, sse, streaming, longpoll };
   const transports: TransportFactory[] = [];
+  // What the client last received, whatever the transport: a resume on any of them checks it.
+  const recent = new RecentMessages();
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as BuiltInTransport;
     if (!Object.prototype.hasOwnProperty.call(connectors, name)) throw new TypeError('Pushline: unknown transport "' + name + '"');
     const nodes = list(endpoints[name] || url);
     const nodeTimeout = given.nodeTimeout === undefined ? Math.min(MAX_NODE_TIMEOUT, Math.floor(connectTimeout / nodes.length)) : given.nodeTimeout;
-    transports.push(nodeFactory(name, nodes, core[name].supported, { nodeTimeout }, connectors[name]()));
+    // Only long-poll batches deliver messages without ids (nchan_longpoll_multipart_response).
+    const unnamedMessages = name === 'longpoll';
+    transports.push(nodeFactory(name, nodes, core[name].supported, { nodeTimeout, unnamedMessages, recent }, connectors[name]()));
   }
 
   const settings: ClientSettings = { transports };
