@@ -14,10 +14,12 @@
  * | websocket | websocket, subprotocol `ws+meta.nchan`      | `id:` metadata line     | `?last_event_id=` |
  * | sse       | eventsource (native EventSource)            | SSE `id:`               | `?last_event_id=` |
  * | streaming | multipart-mixed (`Accept: multipart/mixed`) | part `Last-Modified`+`Etag` | `?last_event_id=` |
- * | longpoll  | longpoll                                    | `Last-Modified`+`Etag`  | `?last_event_id=` |
+ * | longpoll  | longpoll (multipart batches or one message) | `Last-Modified`+`Etag`  | `?last_event_id=` |
  *
- * docs/nchan.md has the nginx configuration, what each option is for, and what nchan cannot do
- * (report gaps, carry event names on every transport, accept Pushline's session).
+ * nchan does not say when it cannot resume; the profile tells the client `gap` where nchan's ids
+ * show it (nchan/resume.ts). docs/nchan.md has the nginx and Redis configuration, what each
+ * option is for, when a gap can still go unnoticed, and what else nchan cannot do (carry event
+ * names on every transport, accept Pushline's session).
  */
 import { Client } from '../client.js';
 import { DEFAULT_TRANSPORTS } from '../connect.js';
