@@ -24,25 +24,52 @@ function node(name) {
   return n;
 }
 
-/** Publishes one message after another (so ids follow publication order); returns the ids. */
-async function publish(name, channel, messages, event) {
+/**
+ * Publishes one message after another (so ids follow publication order); returns the ids.
+ * `location`: the publisher location (`pub`, or `pubsmall` to keep only a few messages).
+ * `partial`: on a refusal (nchan answers 503 while its Redis is down), stop and return the ids
+ * published so far with the error, instead of throwing.
+ */
+async function publish(name, channel, messages, event, location = 'pub', partial = false) {
   const ids = [];
   for (const data of messages) {
     const headers = { Accept: 'application/json', 'Content-Type': 'text/plain' };
     if (event) headers['X-EventSource-Event'] = event;
-    const res = await fetch(`${node(name).url}/pub/${encodeURIComponent(channel)}`, { method: 'POST', headers, body: data });
-    if (res.status !== 201 && res.status !== 202) throw new Error(`publish on ${name}: HTTP ${res.status} ${await res.text()}`);
-    ids.push((await res.json()).last_message_id);
+    try {
+      const res = await fetch(`${node(name).url}/${location}/${encodeURIComponent(channel)}`, { method: 'POST', headers, body: data });
+      if (res.status !== 201 && res.status !== 202) throw new Error(`publish on ${name}: HTTP ${res.status} ${await res.text()}`);
+      ids.push((await res.json()).last_message_id);
+    } catch (e) {
+      if (!partial) throw e;
+      return { ids, error: e.message };
+    }
   }
-  return ids;
+  return { ids, error: null };
 }
 
 const controls = {
   async publish(b) {
-    return { ids: await publish(b.node ?? 'm', b.channel, b.messages, b.event) };
+    return publish(b.node ?? 'm', b.channel, b.messages, b.event, b.location, !!b.partial);
   },
-  async drop() {
-    return { connections: env.proxy.drop() };
+  /**
+   * Crashes redis-server (SIGKILL) and starts it again, with the given persistence (none,
+   * always, everysec; scripts/nchan-servers.mjs) or the current one; resolves once nodes a and b
+   * publish through it again. `nodes`: nginx nodes stopped while Redis is down and started
+   * again (their local copies of the channels go too).
+   */
+  async redisRestart(b) {
+    const t = Date.now();
+    await env.redis.crash();
+    for (const name of b.nodes ?? []) await node(name).stop();
+    await env.redis.start({ persistence: b.persistence });
+    for (const name of b.nodes ?? []) await node(name).start();
+    const restarted = Date.now() - t;
+    await Promise.all([env.nodes.a.redisReady(), env.nodes.b.redisReady()]);
+    return { restartMs: restarted, readyMs: Date.now() - t, persistence: env.redis.persistence };
+  },
+  /** Cuts every connection to node m; with `outage` (ms), refuses new ones that long. */
+  async drop(b) {
+    return { connections: env.proxy.drop(b.outage ?? 0) };
   },
   async disable(b) {
     node(b.node ?? 'm').disable(b.transport, !!b.on);

@@ -73,11 +73,18 @@ export async function stopChild(child, signal = 'SIGTERM') {
 /**
  * A TCP proxy that can cut every connection through it at once (a network drop), without
  * restarting the server behind it: the server keeps its messages and the client must resume.
+ * `drop(outageMs)` also refuses new connections for that long (a network outage): a browser
+ * that silently resends a request cut on a reused connection cannot get through either.
  */
 export async function createDropProxy(targetPort) {
   const sockets = new Set();
   let drops = 0;
+  let refuseUntil = 0;
   const server = net.createServer((down) => {
+    if (Date.now() < refuseUntil) {
+      down.destroy();
+      return;
+    }
     const up = net.connect(targetPort, '127.0.0.1');
     const pair = [down, up];
     for (const s of pair) {
@@ -100,9 +107,10 @@ export async function createDropProxy(targetPort) {
     get drops() {
       return drops;
     },
-    /** Cuts every connection; returns how many there were. */
-    drop() {
+    /** Cuts every connection (and refuses new ones for `outageMs`); returns how many there were. */
+    drop(outageMs = 0) {
       drops++;
+      refuseUntil = Date.now() + outageMs;
       const n = sockets.size;
       for (const s of sockets) s.destroy();
       return n / 2;

@@ -33,17 +33,52 @@ export function missing() {
   return gone.length ? `missing ${gone.join(', ')}: apt-get install -y nginx libnginx-mod-nchan redis-server` : null;
 }
 
-/** redis-server on a loopback port, no persistence, its files in `dir`. */
-export async function startRedis(dir) {
+/**
+ * How redis-server keeps what it stores across a restart:
+ *   none:     nothing (`--save '' --appendonly no`): a restart empties it
+ *   always:   the append-only file, written before each reply (`appendfsync always`)
+ *   everysec: the append-only file, written once a second (`appendfsync everysec`, Redis's
+ *             default for AOF): a crash loses up to the last second
+ */
+export const REDIS_PERSISTENCE = {
+  none: ['--appendonly', 'no'],
+  always: ['--appendonly', 'yes', '--appendfsync', 'always'],
+  everysec: ['--appendonly', 'yes', '--appendfsync', 'everysec'],
+};
+
+/**
+ * redis-server on a loopback port, its files in `dir`, no persistence unless asked for.
+ * `crash()` kills it (SIGKILL); `start({ persistence })` starts it again on the same port: with
+ * `none` it comes back empty. A new persistence mode starts from an empty store (the append-only
+ * file of the old mode is removed).
+ */
+export async function startRedis(dir, { persistence = 'none' } = {}) {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const child = track(
-    spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'redis.log')], {
-      stdio: 'ignore',
-    }),
-  );
-  await until('redis', () => ping(port));
-  return { port, url: `redis://127.0.0.1:${port}`, stop: () => stopChild(child) };
+  let child = null;
+  let mode = persistence;
+  const launch = async () => {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...REDIS_PERSISTENCE[mode], '--dir', dir, '--logfile', join(dir, 'redis.log')];
+    child = track(spawn(REDIS, args, { stdio: 'ignore' }));
+    await until('redis', () => ping(port));
+  };
+  await launch();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    get persistence() {
+      return mode;
+    },
+    crash: () => stopChild(child, 'SIGKILL'),
+    async start({ persistence: next = mode } = {}) {
+      if (next !== mode) {
+        rmSync(join(dir, 'appendonlydir'), { recursive: true, force: true });
+        mode = next;
+      }
+      await launch();
+    },
+    stop: () => stopChild(child),
+  };
 }
 
 function ping(port) {
@@ -68,8 +103,14 @@ function ping(port) {
  *                      where WebSocket publishing is allowed (elsewhere a client frame: 1008)
  *   /pubsub/<channel>  nchan_pubsub: WebSocket frames publish
  *   /pub/<channel>     the publisher (POST publishes, GET is channel info)
+ *   /pubsmall/<channel> a publisher that keeps only the last SMALL_BUFFER messages of a channel
  *   /ready             204 once nginx is up
+ * Long polling at /sub/ answers with multipart batches (nchan_longpoll_multipart_response on),
+ * as docs/nchan.md recommends; /poll/ keeps nchan's default, one message per answer.
+ * With Redis, the nodes reconnect within about a second after a Redis restart (nchan's defaults,
+ * a 10 s connect timeout and a backoff up to 10 s, would make each restart test wait that long).
  */
+export const SMALL_BUFFER = 5;
 export function nginxConfig({ dir, port, redis, flags, buffer = 100000 }) {
   const store = redis ? 'nchan_redis_pass redis_store; ' : '';
   const loc = (path, body) => `    location ~ ^/${path}/([A-Za-z0-9_-]+)$ { ${store}${body} nchan_channel_id $1; }\n`;
@@ -92,17 +133,17 @@ http {
   fastcgi_temp_path ${join(dir, 'tmp', 'fastcgi')};
   uwsgi_temp_path ${join(dir, 'tmp', 'uwsgi')};
   scgi_temp_path ${join(dir, 'tmp', 'scgi')};
-  ${redis ? `upstream redis_store { nchan_redis_server ${redis}; }` : ''}
+  ${redis ? `upstream redis_store { nchan_redis_server ${redis}; nchan_redis_connect_timeout 1s; nchan_redis_reconnect_delay_max 1s; }` : ''}
   server {
     listen 127.0.0.1:${port};
     nchan_message_buffer_length ${buffer};
     nchan_message_timeout 30m;
     nchan_access_control_allow_origin *;
     location = /ready { return 204; }
-${loc('sub', 'nchan_subscriber;')}${typeLoc('websocket', 'websocket')}${typeLoc('sse', 'eventsource')}${typeLoc('streaming', 'multipart-mixed')}${typeLoc('longpoll', 'longpoll')}${loc(
+${loc('sub', 'nchan_subscriber; nchan_longpoll_multipart_response on;')}${typeLoc('websocket', 'websocket')}${typeLoc('sse', 'eventsource')}${typeLoc('streaming', 'multipart-mixed')}${typeLoc('longpoll', 'longpoll')}${loc(
     'idle',
     'nchan_pubsub websocket eventsource longpoll multipart-mixed; nchan_subscriber_timeout 3s; nchan_eventsource_ping_interval 1; nchan_eventsource_ping_data keepalive; nchan_websocket_client_heartbeat PING PONG;',
-  )}${loc('pubsub', 'nchan_pubsub websocket eventsource longpoll multipart-mixed http;')}${loc('pub', 'nchan_publisher;')}  }
+  )}${loc('pubsub', 'nchan_pubsub websocket eventsource longpoll multipart-mixed http;')}${loc('pub', 'nchan_publisher;')}${loc('pubsmall', `nchan_publisher; nchan_message_buffer_length ${SMALL_BUFFER};`)}  }
 }
 `;
 }
@@ -141,7 +182,11 @@ export async function createNode({ name, root, redis = null }) {
         return (await fetch(`${url}/ready`)).status === 204;
       });
       // A Redis-backed node can publish only once its Redis connection is up.
-      if (redis) await until(`nchan ${name} on redis`, async () => (await fetch(`${url}/pub/_ready`, { method: 'POST', body: 'ready' })).ok);
+      if (redis) await node.redisReady(15000);
+    },
+    /** Resolves once the node publishes again through its Redis (after a Redis restart). */
+    async redisReady(ms = 20000) {
+      await until(`nchan ${name} on redis`, async () => (await fetch(`${url}/pub/_ready`, { method: 'POST', body: 'ready' })).ok, ms);
     },
     /** SIGTERM: nginx's fast shutdown; every connection is cut. */
     async stop() {

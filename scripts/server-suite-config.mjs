@@ -62,6 +62,7 @@ export async function serverSuiteConfig({ label, envModule, controls, stop }) {
     plugins: [esbuildPlugin({ ts: true, target: 'es2020' }), plugin],
     middleware: [controlMiddleware],
     browsers: await launchers(engine),
-    testFramework: { config: { timeout: 60000 } },
+    // TEST_GREP: only the tests whose names match (mocha's grep), while working on a few.
+    testFramework: { config: { timeout: 60000, ...(process.env.TEST_GREP ? { grep: process.env.TEST_GREP } : {}) } },
   };
 }

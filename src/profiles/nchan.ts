@@ -14,10 +14,12 @@
  * | websocket | websocket, subprotocol `ws+meta.nchan`      | `id:` metadata line     | `?last_event_id=` |
  * | sse       | eventsource (native EventSource)            | SSE `id:`               | `?last_event_id=` |
  * | streaming | multipart-mixed (`Accept: multipart/mixed`) | part `Last-Modified`+`Etag` | `?last_event_id=` |
- * | longpoll  | longpoll                                    | `Last-Modified`+`Etag`  | `?last_event_id=` |
+ * | longpoll  | longpoll (multipart batches or one message) | `Last-Modified`+`Etag`  | `?last_event_id=` |
  *
- * docs/nchan.md has the nginx configuration, what each option is for, and what nchan cannot do
- * (report gaps, carry event names on every transport, accept Pushline's session).
+ * nchan does not say when it cannot resume; the profile tells the client `gap` where nchan's ids
+ * show it (nchan/resume.ts). docs/nchan.md has the nginx and Redis configuration, what each
+ * option is for, when a gap can still go unnoticed, and what else nchan cannot do (carry event
+ * names on every transport, accept Pushline's session).
  */
 import { Client } from '../client.js';
 import { DEFAULT_TRANSPORTS } from '../connect.js';
@@ -35,6 +37,7 @@ import { absoluteUrl } from '../url.js';
 import { longpollConnect } from './nchan/longpoll.js';
 import { multipartConnect } from './nchan/multipart.js';
 import { nodeFactory, type Connect } from './nchan/node.js';
+import { RecentMessages } from './nchan/resume.js';
 import { sseConnect } from './nchan/sse.js';
 import { websocketConnect } from './nchan/websocket.js';
 
@@ -120,12 +123,16 @@ export function nchan(url: NchanUrls, options?: NchanOptions): ClientSettings {
   // What each needs of the browser is what the core transport of the same name needs.
   const core: { [K in BuiltInTransport]: TransportFactory } = { websocket, sse, streaming, longpoll };
   const transports: TransportFactory[] = [];
+  // What the client last received, whatever the transport: a resume on any of them checks it.
+  const recent = new RecentMessages();
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as BuiltInTransport;
     if (!Object.prototype.hasOwnProperty.call(connectors, name)) throw new TypeError('Pushline: unknown transport "' + name + '"');
     const nodes = list(endpoints[name] || url);
     const nodeTimeout = given.nodeTimeout === undefined ? Math.min(MAX_NODE_TIMEOUT, Math.floor(connectTimeout / nodes.length)) : given.nodeTimeout;
-    transports.push(nodeFactory(name, nodes, core[name].supported, { nodeTimeout }, connectors[name]()));
+    // Only long-poll batches deliver messages without ids (nchan_longpoll_multipart_response).
+    const unnamedMessages = name === 'longpoll';
+    transports.push(nodeFactory(name, nodes, core[name].supported, { nodeTimeout, unnamedMessages, recent }, connectors[name]()));
   }
 
   const settings: ClientSettings = { transports };

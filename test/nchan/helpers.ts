@@ -28,11 +28,32 @@ export function pubUrl(node: NodeName, ch: string): string {
   return `${NCHAN[node].direct ?? NCHAN[node].url}/pub/${ch}`;
 }
 
-/** Publishes messages one after the other through a node's publisher; resolves to nchan's ids. */
-export async function publish(node: NodeName, ch: string, messages: string[], event?: string): Promise<string[]> {
-  return (await control<{ ids: string[] }>('publish', { node, channel: ch, messages, event })).ids;
+/**
+ * Publishes messages one after the other through a node's publisher; resolves to nchan's ids.
+ * `location` 'pubsmall': a publisher whose channel keeps only SMALL_BUFFER messages.
+ */
+export async function publish(node: NodeName, ch: string, messages: string[], event?: string, location?: 'pub' | 'pubsmall'): Promise<string[]> {
+  return (await control<{ ids: string[] }>('publish', { node, channel: ch, messages, event, location })).ids;
 }
-export const drop = () => control<{ connections: number }>('drop');
+/**
+ * Publishes messages one after the other until nchan refuses one (503 while its Redis is down):
+ * the ids of those published, and the refusal if there was one.
+ */
+export function publishUntilRefused(node: NodeName, ch: string, messages: string[]): Promise<{ ids: string[]; error: string | null }> {
+  return control('publish', { node, channel: ch, messages, partial: true });
+}
+/** The channel length of the `pubsmall` publisher (scripts/nchan-servers.mjs). */
+export const SMALL_BUFFER = 5;
+/** How redis-server keeps its data across a restart (scripts/nchan-servers.mjs, REDIS_PERSISTENCE). */
+export type Persistence = 'none' | 'always' | 'everysec';
+/**
+ * Crashes redis-server and starts it again (with `persistence` from then on), stopping and
+ * starting `nodes` while it is down; resolves once nodes a and b use it.
+ */
+export const redisRestart = (persistence?: Persistence, nodes: NodeName[] = []) =>
+  control<{ restartMs: number; readyMs: number; persistence: Persistence }>('redisRestart', { persistence, nodes });
+/** Cuts every connection to node m (through its proxy); with `outage` ms, refuses new ones that long. */
+export const drop = (outage = 0) => control<{ connections: number }>('drop', { outage });
 export const disable = (node: NodeName, transport: TransportName, on: boolean) => control('disable', { node, transport, on });
 export const stopNode = (node: NodeName) => control<{ ms: number }>('stop', { node });
 export const startNode = (node: NodeName) => control<{ ms: number }>('start', { node });
@@ -40,6 +61,17 @@ export const channelInfo = (node: NodeName, ch: string) => control<{ messages: n
 export const channelMessages = (node: NodeName, ch: string) =>
   control<{ id: string; data: string; contentType: string | null }[]>('messages', { node, channel: ch });
 
+
+/**
+ * The id the client gives a message that nchan delivered without one (a long-poll batch with
+ * nchan_longpoll_multipart_response): `<nchan id>+<n>`, the n-th message after that id.
+ */
+export const POSITION_ID = /^(\d+:\d+)?\+\d+$/;
+
+/** The client's ids with each position id replaced by the published id at its place (check the data too). */
+export function withPositionsNamed(got: string[], published: string[]): string[] {
+  return got.map((id, i) => (POSITION_ID.test(id) && i < published.length ? published[i] : id));
+}
 
 /** Every message a client delivers, with the time it arrived. */
 export function collect(client: Client): (PushlineMessage & { at: number })[] {

@@ -1,8 +1,8 @@
-import { pushlineError, responseError } from '../../errors.js';
+import { responseError } from '../../errors.js';
 import { request as httpRequest, type PendingRequest } from '../../io/xhr.js';
 import { ConnectionLife } from '../../transports/transport.js';
 import { copyHeaders, subscriberUrl, type Connect } from './node.js';
-import { idFromHeaders, multipartBoundary } from './parse.js';
+import { batchIds, idFromHeaders, multipartBoundary, parseBatch } from './parse.js';
 
 /** nchan's long-poll answers have the published message's own content type: any goes. */
 const ANY_TYPE = /(?:)/;
@@ -27,16 +27,24 @@ export interface LongPollOptions {
 }
 
 /**
- * nchan's long-poll subscriber: each answer is one message, its id split into `Last-Modified`
- * and `Etag`; the next request asks for what follows with `?last_event_id=<id>`. (nchan would
- * take `If-Modified-Since` + `If-None-Match` too, but those headers make every cross-origin
- * request preflighted; the query parameter does not.) `408` (nchan_subscriber_timeout) and
- * `304` answers carry no message: the adapter counts them as heartbeats and asks again.
+ * nchan's long-poll subscriber. An answer is one message, its id split into `Last-Modified` and
+ * `Etag`; or, with `nchan_longpoll_multipart_response on`, every message nchan has after the
+ * cursor in one `multipart/mixed` batch, the id of its last message in those headers (a client
+ * that fell behind catches up in one request instead of one per message). The next request
+ * asks for what follows with `?last_event_id=<id>`. (nchan would take `If-Modified-Since` +
+ * `If-None-Match` too, but those headers make every cross-origin request preflighted; the query
+ * parameter does not.) `408` (nchan_subscriber_timeout) and `304` answers carry no message: the
+ * adapter counts them as heartbeats and asks again.
+ *
+ * The parts of a batch carry no ids: batchIds() (parse.ts) gives them the nchan ids that the
+ * last one's and the cursor's can tell, and the others a position after the cursor.
  */
 export function longpollConnect(options: LongPollOptions): Connect {
   return (url, cursor, request, sink) => {
     const stamp = Date.now().toString(36);
     let answered = false;
+    /** A message was delivered: each later request resumes from one just delivered. */
+    let delivered = false;
     let pending: PendingRequest | null = null;
     let settleTimer: ReturnType<typeof setTimeout> | undefined;
     let holdTimer: ReturnType<typeof setTimeout> | undefined;
@@ -51,42 +59,45 @@ export function longpollConnect(options: LongPollOptions): Connect {
       abortPoll();
     });
     /** A poll came back without a message, or was held long enough: alive; ask again. */
-    const alive = (last: string | null) => {
+    const alive = (asked: string | null) => {
       sink.open();
       sink.ping();
-      if (life.live) poll(last);
+      if (life.live) poll(asked);
     };
-    const poll = (last: string | null) => {
+    /** Asks for what follows `asked` (null: nchan's first message setting). */
+    const poll = (asked: string | null) => {
       // A fresh URL each time keeps the browser's HTTP cache out of it: a cached answer would be
       // revalidated with If-None-Match/If-Modified-Since, which nchan reads as a message id and
       // answers with a different message (or holds).
-      const pollUrl = subscriberUrl(url, last, { _: stamp + '.' + ++pollCount });
+      const pollUrl = subscriberUrl(url, asked, { _: stamp + '.' + ++pollCount });
       const headers = copyHeaders(request.headers());
       const mine = httpRequest({ method: 'GET', url: pollUrl, headers, withCredentials: request.withCredentials }, (response) => {
         if (!life.live || pending !== mine) return;
         pending = null;
         clearTimeout(holdTimer);
         const status = response.status;
-        if (status === NOT_MODIFIED || status === REQUEST_TIMEOUT) return alive(last);
+        if (status === NOT_MODIFIED || status === REQUEST_TIMEOUT) return alive(asked);
         const contentType = response.header('Content-Type') || '';
         const error = responseError('longpoll', status, contentType, ANY_TYPE, response.header('Retry-After'), answered);
         if (error) return life.end(error);
         answered = true;
-        if (multipartBoundary(contentType)) {
-          // nchan_longpoll_multipart_response: the parts of a batch carry no ids of their own.
-          life.close();
-          return sink.garbage('a multipart long-poll batch, whose messages have no ids (turn nchan_longpoll_multipart_response off)');
-        }
-        const id = idFromHeaders(response.header('Last-Modified'), response.header('Etag'));
-        if (!id) {
+        const lastId = idFromHeaders(response.header('Last-Modified'), response.header('Etag'));
+        if (!lastId) {
           life.close();
           return sink.garbage('a long-poll answer without Last-Modified/Etag (are Etag and Last-Modified exposed to CORS?)');
         }
-        if (response.text.length > request.maxMessageSize) {
-          return life.end(pushlineError('too-large', 'a long-poll message exceeded maxMessageSize', 'longpoll'));
+        const boundary = multipartBoundary(contentType);
+        const bodies = boundary ? parseBatch(response.text, boundary) : [response.text];
+        if (!bodies) {
+          life.close();
+          return sink.garbage('a multipart long-poll answer that is not a batch of messages');
         }
-        sink.message(id, response.text);
-        if (life.live) poll(id);
+        // An oversized message is delivered like any other: the client skips it and says so.
+        // The first answer is where nchan may not have the cursor any more: name nothing after it.
+        const ids = boundary ? batchIds(asked || '', bodies.length, lastId, delivered) : [lastId];
+        delivered = true;
+        for (let i = 0; i < bodies.length && life.live; i++) sink.message(ids[i], bodies[i]);
+        if (life.live) poll(lastId);
       });
       pending = mine;
       if (options.hold > 0) {
@@ -95,7 +106,7 @@ export function longpollConnect(options: LongPollOptions): Connect {
           // Held all this time without an error: alive. Ask again with the same cursor (nchan
           // answers it again if a message was on its way when this request was dropped).
           abortPoll();
-          alive(last);
+          alive(asked);
         }, options.hold);
       }
     };

@@ -13,6 +13,10 @@
  * inside the attempt instead of a transport fallback. The node that answered becomes the
  * preferred one; when its connection ends, the next attempt starts at the node after it (the
  * failed node is tried last).
+ *
+ * Gaps: nchan does not say when it cannot resume; resume.ts finds what the ids can show, and
+ * this file reports it as Pushline's open frame with `gap: true` before the message that
+ * follows the hole.
  */
 import { pushlineError } from '../../errors.js';
 import { HttpSender } from '../../io/http-send.js';
@@ -21,11 +25,13 @@ import type { OpenFrame } from '../../parse/frame.js';
 import { ConnectionLife, type Query, type TransportEvents, type TransportFactory, type TransportRequest } from '../../transports/transport.js';
 import type { PushlineError, TransportName } from '../../types.js';
 import { withQuery } from '../../url.js';
+import { Continuity, planResume, type RecentMessages } from './resume.js';
 
 /** What one connection to one node reports. Calls after `end` are ignored. */
 export interface NodeSink {
   /** The node answered and holds the subscription: the connection is open. */
   open(): void;
+  /** A message, with nchan's id or a position id (parse.ts) when nchan gave it none. */
   message(id: string, data: string): void;
   /** Liveness only (an nchan keep-alive or an empty long-poll answer). */
   ping(): void;
@@ -41,8 +47,8 @@ export interface NodeConnection {
 
 /**
  * Opens one connection to one node. `url` is the node's subscriber URL with the application's
- * query; the connector adds the cursor (and the token where it cannot send headers) with
- * subscriberUrl().
+ * query; the connector asks nchan to continue after `cursor` (which resume.ts chose: not always
+ * the client's) and adds it (and the token where it cannot send headers) with subscriberUrl().
  */
 export type Connect = (url: string, cursor: string | null, request: TransportRequest, sink: NodeSink) => NodeConnection;
 
@@ -66,12 +72,16 @@ export function copyHeaders(from: Record<string, string>): Record<string, string
 export interface NodeOptions {
   /** Ms a node may take to answer before the next node is tried (only with several nodes). */
   nodeTimeout: number;
+  /** The connector may deliver messages that nchan gave no id (long-poll batches). */
+  unnamedMessages: boolean;
+  /** What the nchan connections of this client delivered last, shared by its transports. */
+  recent: RecentMessages;
 }
 
 /**
  * A TransportFactory over one or more nodes. The synthesized `open` frame says `resumed: true`
- * when the client gave a cursor (nchan continues after it while it still has the message, see
- * docs/nchan.md on gaps); nchan has no session and announces no `last` id.
+ * when the client gave a cursor, unless the first message already shows a gap; nchan has no
+ * session and announces no `last` id.
  */
 export function nodeFactory(
   name: TransportName,
@@ -111,10 +121,25 @@ export function nodeFactory(
         publisher.close();
         closeNode();
       });
+      const plan = planResume(cursor, options.recent, options.unnamedMessages);
       const openFrame: OpenFrame = { type: 'open', session: null, resumed: cursor !== null, last: null, gap: false, retry: null };
       const start = () => {
         const mine = ++nodeAttempt;
         const current = () => life.live && mine === nodeAttempt;
+        const continuity = new Continuity(cursor, plan, options.recent);
+        /**
+         * Messages are missing before the next one. The client emits `gap` for an open frame that
+         * says so, also on a connection that is open already.
+         */
+        const reportGap = () => {
+          if (opened) {
+            events.frame({ type: 'open', session: null, resumed: false, last: null, gap: true, retry: null });
+          } else {
+            openFrame.resumed = false;
+            openFrame.gap = true;
+            sink.open();
+          }
+        };
         const sink: NodeSink = {
           open() {
             if (!current() || opened) return;
@@ -126,8 +151,12 @@ export function nodeFactory(
           },
           message(id, data) {
             if (!current()) return;
-            if (!opened) sink.open();
-            if (current()) events.frame({ type: 'message', id, data, event: 'message' });
+            const verdict = continuity.check(id, data);
+            if (verdict === 'gap') reportGap();
+            else if (!opened) sink.open();
+            if (verdict === 'drop' || !current()) return;
+            events.frame({ type: 'message', id, data, event: 'message' });
+            options.recent.record(id, data);
           },
           ping() {
             if (current() && opened) events.frame({ type: 'ping' });
@@ -148,7 +177,7 @@ export function nodeFactory(
           }, options.nodeTimeout);
         }
         try {
-          const started = connect(withQuery(nodes[index].split('#')[0], query), cursor, request, sink);
+          const started = connect(withQuery(nodes[index].split('#')[0], query), plan.ask, request, sink);
           // The connection may have failed (and the next node started) before connect returned.
           if (current()) connection = started;
           else started.close();
