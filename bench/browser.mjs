@@ -414,3 +414,63 @@ export function memoryTable(res) {
     ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l'],
   );
 }
+
+// ---- 7. send rate ------------------------------------------------------------------------------
+
+export const SEND_N = 5000;
+
+/**
+ * Client to server: SEND_N send() calls made back to back on an open connection, per transport;
+ * the time from the first call until the server's onMessage has them all (Node reads both
+ * times). Each repetition measures every transport in turn, each on a fresh page, so that a
+ * ratio to WebSocket compares runs made a few seconds apart.
+ */
+export async function runSends(browser, snap, { log = () => {}, reps = 3 } = {}) {
+  let received = 0;
+  let target = Infinity;
+  let allReceived = null;
+  const srv = await startServer(snap, { history: 1000, onMessage: () => { if (++received === target && allReceived) allReceived(); } });
+  const context = await browser.createBrowserContext();
+  try {
+    const { page } = await openPage(context, srv);
+    const runs = Object.fromEntries(TRANSPORTS.map((t) => [t, []]));
+    for (let r = 0; r < reps; r++) {
+      for (const t of TRANSPORTS) {
+        log(`sends: ${t}, run ${r + 1} of ${reps} (${int(SEND_N)} sends)`);
+        await page.goto(srv.url + '/index.html', { waitUntil: 'load' });
+        // The queue takes the whole burst (before issue 17 its default was 100).
+        await page.evaluate((name, n) => B.start('pushline', name, { sendQueueSize: n }, 0, false), t, SEND_N);
+        received = 0;
+        target = SEND_N;
+        const arrived = new Promise((resolve, reject) => {
+          allReceived = resolve;
+          setTimeout(() => reject(new Error(`sends ${t}: ${received} of ${SEND_N} reached the server in 120 s`)), 120000).unref();
+        });
+        const t0 = wallNow();
+        const errors = await page.evaluate((n) => B.sendBurst(n), SEND_N);
+        await arrived;
+        const seconds = (wallNow() - t0) / 1000;
+        target = Infinity;
+        await page.evaluate(() => B.stop());
+        await idle(srv);
+        runs[t].push({ rate: SEND_N / seconds, seconds, errors });
+      }
+    }
+    return runs;
+  } finally {
+    await context.close().catch(() => {});
+    await srv.close();
+  }
+}
+
+export function sendsTable(res) {
+  const rows = [];
+  for (const t of TRANSPORTS) {
+    const runs = res[t];
+    if (!runs || !runs.length) continue;
+    const rates = runs.map((x) => x.rate);
+    const toWebSocket = runs.map((x, i) => x.rate / res.websocket[i].rate);
+    rows.push([t, int(Math.max(...rates)), int(median(rates)), ratio(median(toWebSocket)), ratio(Math.min(...toWebSocket)), runs[0].errors.length ? runs[0].errors.join('; ') : '–']);
+  }
+  return table(['transport', 'msgs/s, best', 'msgs/s, median', '÷ websocket, median', '÷ websocket, lowest', 'errors'], rows, ['l', 'r', 'r', 'r', 'r', 'l']);
+}

@@ -78,19 +78,19 @@ export function markdownTable(t) {
  * the server's `ws` import still finds the project's node_modules). Others may rebuild while the
  * bench runs; `npm run build` deletes both folders first.
  */
-export async function snapshotBuild() {
+export async function snapshotBuild(from = ROOT) {
   const dir = join(ROOT, 'node_modules', '.cache', `pushline-bench-${process.pid}`);
   const need = ['dist/pushline.min.js', 'dist/pushline.mjs', 'dist/server/index.js', 'build/esm/parse/sse.js', 'build/esm/parse/delimited.js'];
   for (let tries = 0; ; tries++) {
-    const missing = need.filter((f) => !existsSync(join(ROOT, f)));
+    const missing = need.filter((f) => !existsSync(join(from, f)));
     if (!missing.length) break;
     if (tries >= 30) throw new Error(`missing ${missing.join(', ')}: run \`npm run build\` first`);
     await sleep(1000); // a build may be in progress
   }
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
-  cpSync(join(ROOT, 'build', 'esm'), join(dir, 'build', 'esm'), { recursive: true });
+  cpSync(join(from, 'dist'), join(dir, 'dist'), { recursive: true });
+  cpSync(join(from, 'build', 'esm'), join(dir, 'build', 'esm'), { recursive: true });
   for (const f of need) if (!existsSync(join(dir, f))) throw new Error(`snapshot incomplete (${f}): a build ran during the copy; try again`);
   return {
     dir,

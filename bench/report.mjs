@@ -1,7 +1,7 @@
 // Renders BENCHMARKS.md from the results of bench/run.mjs (and, for sections not rerun, from the
 // data the previous BENCHMARKS.md kept in comments). Text outside the generated blocks is not kept,
 // except the hand-written block between <!-- bench:notes:start --> and <!-- bench:notes:end -->.
-import { e2eTables, fallbackTable, memoryTable, CONNECT_TIMEOUT, CYCLES, BIG_N, CHROMIUM_ARGS } from './browser.mjs';
+import { e2eTables, fallbackTable, memoryTable, sendsTable, CONNECT_TIMEOUT, CYCLES, BIG_N, CHROMIUM_ARGS, SEND_N } from './browser.mjs';
 import { INPUTS, parserTables } from './parsers.mjs';
 import { ESBUILD_OPTIONS, modulesTable, partsTable, sizeTable } from './size.mjs';
 import { medianMs, pushlinePaths, ttfmTable } from './ttfm.mjs';
@@ -109,6 +109,16 @@ the client has read the server's open frame is a failed attempt, not a reconnect
 Target: growth < 1 MB.
 
 ${markdownTable(memoryTable(d))}`;
+}
+
+function sendsBody(d) {
+  return `Client to server in Chromium: on an open connection of each transport (Pushline with \`transports: [name]\`,
+default options, the reference server), ${int(SEND_N)} \`send()\` calls made back to back; the time from the first call
+until the server's \`onMessage\` has had them all (both read in Node). Three runs; each run measures the four transports
+in turn on fresh pages, and each ratio compares a transport with the WebSocket of the same run. Goal (issue 17): every
+HTTP transport at least 0.5× the WebSocket's rate, never below 0.25×.
+
+${markdownTable(sendsTable(d))}`;
 }
 
 function ttfmBody(d) {
@@ -245,6 +255,13 @@ function standsOut(data) {
         `Its first ${t.orderSample} messages, all rows and runs: ${int(sum('duplicates'))} duplicates, ${int(sum('stepsBack'))} steps back, ${int(sum('missing'))} missing of ${int(sum('received'))} received.`);
     }
   }
+  const sends = data.sends;
+  if (sends && sends.websocket) {
+    const ratios = ['sse', 'streaming', 'longpoll'].filter((t) => sends[t]).map((t) => [t, median(sends[t].map((x, i) => x.rate / sends.websocket[i].rate))]);
+    const below = ratios.filter(([, r]) => r < 0.5);
+    out.push(`**Send rate.** WebSocket ${int(median(sends.websocket.map((x) => x.rate)))} msgs/s; the HTTP transports ${ratios.map(([t, r]) => `${t} ${fixed(r, 2)}×`).join(', ')} of it (medians). ` +
+      (below.length ? `Below the 0.5× goal: ${below.map(([t]) => t).join(', ')}.` : 'Every one at least 0.5×.'));
+  }
   return out.map((l) => `- ${l}`).join('\n');
 }
 
@@ -262,6 +279,7 @@ export function render(results, meta, previous) {
     fallback: ['4. Fallback cost', fallbackBody],
     memory: ['5. Memory', memoryBody],
     ttfm: ['6. Time to first message', ttfmBody],
+    sends: ['7. Send rate', sendsBody],
   };
   const blocks = [];
   const data = {};

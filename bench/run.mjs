@@ -1,17 +1,19 @@
 #!/usr/bin/env node
-// npm run bench [-- --only size,parsers,e2e,fallback,memory,ttfm] [--reps N] [--runs N] [--browsers LIST] [--candidate FILE] [--profile] [--no-write]
+// npm run bench [-- --only size,parsers,e2e,fallback,memory,ttfm,sends] [--reps N] [--runs N] [--browsers LIST] [--build DIR] [--candidate FILE] [--profile] [--no-write]
 //
 // Measures Pushline against its peers and raw browser clients, prints tables, and writes
 // BENCHMARKS.md: the figures, the command that produced them and the machine they ran on.
 // Sections run with --only replace their own part of BENCHMARKS.md; the others are kept (each
 // section carries its own command and date). Needs a build: `npm run build` first.
 //
-//   --only LIST       sections to run (default: all): size, parsers, e2e, fallback, memory, ttfm
+//   --only LIST       sections to run (default: all): size, parsers, e2e, fallback, memory, ttfm, sends
 //   --reps N          end-to-end throughput repetitions per client (default 2 for WebSocket, twice that for the
 //                     others, which run ~1 s each; the best is reported with the median ratio)
 //   --runs N          ttfm: runs per condition and client (default 3; the table gives the median)
 //   --browsers LIST   ttfm: chromium (default), firefox, webkit, comma-separated (webkit runs under xvfb-run
 //                     when there is no display)
+//   --build DIR       measure the build (dist/, build/esm/) of another checkout, e.g. an older commit's,
+//                     for before/after figures (BENCHMARKS.md is not written then)
 //   --candidate FILE  also measure a module exporting createSseParser (try a parser change before editing src/)
 //   --profile         parsers: print where the CPU time goes instead of timing (no BENCHMARKS.md change)
 //   --no-write        print only
@@ -21,8 +23,8 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { ROOT, printTable, snapshotBuild } from './lib.mjs';
 
-const SECTIONS = ['size', 'parsers', 'e2e', 'fallback', 'memory', 'ttfm'];
-const BROWSER_SECTIONS = ['e2e', 'fallback', 'memory'];
+const SECTIONS = ['size', 'parsers', 'e2e', 'fallback', 'memory', 'ttfm', 'sends'];
+const BROWSER_SECTIONS = ['e2e', 'fallback', 'memory', 'sends'];
 const argv = process.argv.slice(2);
 const arg = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : null);
 const only = arg('--only') ? arg('--only').split(',').map((s) => s.trim()).filter(Boolean) : SECTIONS;
@@ -35,7 +37,8 @@ if (ttfmRuns !== undefined && !(Number.isInteger(ttfmRuns) && ttfmRuns >= 1)) th
 for (const b of ttfmBrowsers) if (ttfm && !ttfm.BROWSERS.includes(b)) throw new Error(`--browsers: unknown browser "${b}" (known: ${ttfm.BROWSERS.join(', ')})`);
 const candidate = arg('--candidate');
 const profile = argv.includes('--profile');
-const write = !argv.includes('--no-write') && !profile && !candidate;
+const otherBuild = arg('--build');
+const write = !argv.includes('--no-write') && !profile && !candidate && !otherBuild;
 const command = process.env.npm_lifecycle_event === 'bench' ? `npm run bench${argv.length ? ' -- ' + argv.join(' ') : ''}` : `node bench/run.mjs${argv.length ? ' ' + argv.join(' ') : ''}`;
 const OUT = join(ROOT, 'BENCHMARKS.md');
 const started = Date.now();
@@ -100,7 +103,7 @@ function readPrevious() {
 }
 
 async function main() {
-  const snap = await snapshotBuild();
+  const snap = await snapshotBuild(otherBuild || undefined);
   const results = {};
   let chromiumVersion = null;
   let meta = machine(null);
@@ -141,6 +144,10 @@ async function main() {
         if (only.includes('fallback')) {
           results.fallback = await b.runFallback(browser, snap, { log, reps: 5 });
           printTable(b.fallbackTable(results.fallback), '4. Fallback cost');
+        }
+        if (only.includes('sends')) {
+          results.sends = await b.runSends(browser, snap, { log, reps: 3 });
+          printTable(b.sendsTable(results.sends), `7. Send rate: ${b.SEND_N.toLocaleString('en')} send() calls back to back, until the server has them all (3 runs)`);
         }
         if (only.includes('memory')) {
           results.memory = await b.runMemory(browser, snap, { log });

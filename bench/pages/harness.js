@@ -158,6 +158,16 @@
       return { count: st.count, outOfOrder: st.outOfOrder, tFirst: st.tFirst, tLast: st.tLast, chars: st.chars, opens: st.opens, errors: st.errors.slice(0, 5), lat: st.lat };
     },
     count: function () { return st.count; },
+    /**
+     * Send rate: `n` send() calls back to back on the open Pushline subscription (B.start with
+     * kind 'pushline'). Returns at once; Node counts what reaches the server's onMessage.
+     */
+    sendBurst: function (n) {
+      var client = cur && cur.client;
+      if (!client) throw new Error('sendBurst: no Pushline client open');
+      for (var i = 0; i < n; i++) client.send('send ' + i);
+      return st.errors.slice(0, 5);
+    },
     stop: function () { if (cur) cur.close(); cur = null; },
 
     /**
