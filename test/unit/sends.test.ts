@@ -30,7 +30,7 @@ describe('sends: acknowledged, exactly once', () => {
     client.send('b', second.done);
     assert.deepEqual(ws.last.sent.map((frame) => JSON.parse(frame)), [{ seq: 1, data: 'a' }, { seq: 2, data: 'b' }]);
     const identity = query(ws.last.url).client;
-    assert.equal(identity.length, 22);
+    assert.ok(identity.length >= 12, 'an identity of time and random digits');
     assert.deepEqual([first.calls, second.calls], [[], []], 'not done before the acknowledgement');
     ws.last.ack(identity, 1);
     assert.deepEqual([first.calls, second.calls], [[null], []]);
@@ -148,10 +148,10 @@ describe('sends: acknowledged, exactly once', () => {
 });
 
 describe('the outbox and the batch format (pure)', () => {
-  it('identities are 22 base-36 characters, different each time', () => {
+  it('identities are base-36 time and random digits, different each time', () => {
     const ids = new Set(Array.from({ length: 1000 }, () => newClientIdentity()));
     assert.equal(ids.size, 1000);
-    for (const id of ids) assert.match(id, /^[0-9a-z]{22}$/);
+    for (const id of ids) assert.match(id, /^[0-9a-z]{12,30}$/);
   });
 
   it('acknowledges cumulatively per identity, keeps another tab\'s message once', () => {
