@@ -31,6 +31,15 @@ export function newClientIdentity(): string {
   return Date.now().toString(36) + Math.random().toString(36).slice(2);
 }
 
+/**
+ * One message as a client frame (PROTOCOL.md, "Client to server"), on a WebSocket or in a POST's
+ * batch: `client` only when it is not the connection's own identity (a sharing follower's).
+ */
+export function sendFrame(message: OutgoingMessage, ownIdentity: string): string {
+  const frame = message.client === ownIdentity ? { seq: message.seq, data: message.data } : { client: message.client, seq: message.seq, data: message.data };
+  return JSON.stringify(frame);
+}
+
 export class Outbox {
   /** Messages not yet acknowledged, oldest first. */
   readonly messages: OutgoingMessage[] = [];
