@@ -509,7 +509,7 @@ export class Client {
   private _onFrame(attempt: Attempt, frame: Frame | null): void {
     const name = attempt.factory.name;
     this._lastHeard = now();
-    if (!frame) return this._fail(pushlineError('protocol', 'bad frame', name));
+    if (!frame) return this._lose(attempt, pushlineError('protocol', 'bad frame', name));
     if (frame.type === 'open') return this._onOpenFrame(attempt, frame);
     if (frame.type === 'ack') return this._acknowledge(frame.client, frame.seq);
     if (frame.type === 'retry') {
@@ -517,7 +517,7 @@ export class Client {
       return;
     }
     if (frame.type !== 'message') return; // ping, and control frames of later protocol versions
-    if (!attempt.openedAt) return this._fail(pushlineError('protocol', 'message before open', name));
+    if (!attempt.openedAt) return this._lose(attempt, pushlineError('protocol', 'message before open', name));
     const id = frame.id;
     if (this._skipUntil !== null) {
       // Delivered by the connection this one replaced (a handover).
@@ -529,7 +529,7 @@ export class Client {
     if (frame.prev !== undefined && frame.prev !== this._cursor) {
       // The server's stream went on from another message than the last one delivered here: a
       // proxy or fan-out layer lost some. Resume from the cursor; the server fills the hole or says gap.
-      return this._fail(pushlineError('missed', 'message ' + id + ' follows ' + frame.prev + ', not ' + this._cursor, name));
+      return this._lose(attempt, pushlineError('missed', 'message ' + id + ' follows ' + frame.prev + ', not ' + this._cursor, name));
     }
     this._recentIds.add(id);
     this._cursor = id;
@@ -587,7 +587,7 @@ export class Client {
     const attempt = this._attempt;
     if (!limit || !attempt) return; // 0: no liveness check (a server that sends nothing between messages)
     const silent = now() - this._lastHeard;
-    if (silent >= limit) return this._fail(pushlineError('muted', 'silent for ' + silent + ' ms', attempt.factory.name));
+    if (silent >= limit) return this._lose(attempt, pushlineError('muted', 'silent for ' + silent + ' ms', attempt.factory.name));
     this._heartbeatTimer = setTimeout(() => this._watchHeartbeat(), limit - silent);
   }
 
@@ -667,16 +667,20 @@ export class Client {
   // ---- the policy: fallback, backoff, give up --------------------------------------------------------
 
   /**
-   * An attempt ended: the connection serving (see _fail), or one still trying, which loses: it is
-   * reported (`fallback`), and the next transport of the round starts at once. Answers that are
-   * not the transport's fault (401/403, Retry-After, 429/503) end the round instead.
+   * An attempt ended with `error`: the connection serving, or one still trying. Answers about the
+   * client or the server rather than the transport end the round, whichever attempt got them:
+   * refused credentials, a fatal answer, a server that asks to wait before the connection opened.
+   * Otherwise an attempt still trying loses (reported as `fallback`; the next transport of the
+   * round starts at once), and a connection that served is lost (_connectionLost).
    */
   private _lose(attempt: Attempt, error: PushlineError): void {
     if (this._isClosed() || (attempt !== this._attempt && attempt !== this._beside)) return;
-    if (attempt.openedAt) return this._fail(error);
     if (isAuthFailure(error)) return this._authFailed(error);
-    if (isFatal(error) || isToldToWait(error)) return this._endRound(error);
+    const wasOpen = !!attempt.openedAt;
+    if (isFatal(error) || (!wasOpen && isToldToWait(error))) return this._endRound(error);
     if (error.code === 'protocol' || error.code === 'too-large') this.emit('error', error);
+    if (this._isClosed()) return; // a listener closed the client
+    if (wasOpen) return this._connectionLost(attempt, error);
     const probeDone = attempt.probeDone;
     this._closeAttempt(attempt);
     // The attempt beside takes the first place.
@@ -695,18 +699,16 @@ export class Client {
    * one transport there is nothing to fall back to, and no event.
    */
   private _reportLoss(attempt: Attempt, error: PushlineError): void {
-    const settings = this._settings;
-    if (settings.transports.length < 2) return;
+    const transports = this._settings.transports;
     const carrier = this._attempt || this._beside;
     const startsNow = this._nextIndex >= 0 && !(this._attempt && this._beside);
-    this.emit('fallback', {
-      attempt: this._failures + 1,
-      transport: attempt.factory.name,
-      reason: error.code as FailureClass,
-      elapsed: now() - attempt.startedAt,
-      next: startsNow ? settings.transports[this._nextIndex].name : carrier ? carrier.factory.name : null,
-      error,
-    });
+    this._emitFallback(attempt, error, startsNow ? transports[this._nextIndex].name : carrier ? carrier.factory.name : null);
+  }
+
+  private _emitFallback(attempt: Attempt, error: PushlineError, next: TransportName | null): void {
+    if (this._settings.transports.length < 2) return;
+    const elapsed = now() - attempt.startedAt;
+    this.emit('fallback', { attempt: this._failures + 1, transport: attempt.factory.name, reason: error.code as FailureClass, elapsed, next, error });
   }
 
   /**
@@ -734,18 +736,9 @@ export class Client {
     this._retry(error);
   }
 
-  /** The connection that served failed (closed, muted, a protocol error, messages missed). */
-  private _fail(error: PushlineError): void {
-    const attempt = this._attempt;
-    if (this._isClosed() || !attempt) return;
-    if (!attempt.openedAt) return this._lose(attempt, error);
-    if (isAuthFailure(error)) return this._authFailed(error);
-    const settings = this._settings;
-    const name = attempt.factory.name;
-    const elapsed = now() - attempt.startedAt;
+  /** The connection that served ended (closed, muted, a protocol error, messages missed). */
+  private _connectionLost(attempt: Attempt, error: PushlineError): void {
     this._teardown();
-    if (isFatal(error)) return this._stop(error);
-    if (error.code === 'protocol' || error.code === 'too-large') this.emit('error', error);
     if (error.id) this._cursor = error.id; // an oversized message: resume after it
     this._callFeatures('failed', true);
     // A connection that made progress (delivered a message), or stayed open long enough, is a
@@ -755,12 +748,11 @@ export class Client {
     if (healthy) this._failures = this._unstableOpens = 0;
     // Muted, or unhealthy three times in a row: this transport does not work here; try the next.
     const moveOn = !isToldToWait(error) && (error.code === 'muted' || (!healthy && ++this._unstableOpens >= UNSTABLE_LIMIT));
-    const count = settings.transports.length;
-    if (moveOn && count > 1) {
+    const transports = this._settings.transports;
+    if (moveOn && transports.length > 1) {
       this._unstableOpens = 0;
-      this._transportIndex = (attempt.index + 1) % count;
-      const next = settings.transports[this._transportIndex].name;
-      this.emit('fallback', { attempt: this._failures + 1, transport: name, reason: error.code as FailureClass, elapsed, next, error });
+      this._transportIndex = (attempt.index + 1) % transports.length;
+      this._emitFallback(attempt, error, transports[this._transportIndex].name);
       if (this._isClosed()) return; // a listener closed the client
     }
     this._retry(error);

@@ -10,13 +10,21 @@ import type { ClientOptions, Dynamic, Endpoints, ReconnectOptions } from './type
 
 export const DEFAULT_CONNECT_TIMEOUT = 10000;
 
-/** The numeric options and their defaults (ms, characters, messages). */
-const NUMERIC_DEFAULTS = {
+/** The defaults of the options that are plain values (ms, characters, messages, flags). */
+const DEFAULTS = {
+  endpoints: {} as Endpoints,
   connectTimeout: DEFAULT_CONNECT_TIMEOUT,
   heartbeatTimeout: 45000,
+  withCredentials: false,
+  headers: {} as Dynamic<Record<string, string>>,
+  query: {} as Dynamic<Record<string, string>>,
+  token: null as Dynamic<string | null>,
+  tokenInQuery: false,
+  delimiter: DEFAULT_DELIMITER,
   maxMessageSize: 1048576,
   sendQueueSize: 10000,
-  pauseAfter: 30000,
+  /** Ms a hidden page keeps its connection with `whenHidden: 'pause'`. */
+  pauseAfter: 30000 as number | null,
 };
 
 /**
@@ -63,25 +71,12 @@ function withDefaults<T extends object>(given: { [K in keyof T]?: T[K] }, defaul
 export function resolveSettings(options: ClientSettings): Settings {
   const transports = options.transports;
   if (!transports || !transports.length) throw new TypeError('Pushline: `transports` is empty');
-  const delimiter = options.delimiter === undefined ? DEFAULT_DELIMITER : options.delimiter;
-  if (!delimiter) throw new TypeError('Pushline: `delimiter` is empty');
-  const numbers = withDefaults(options, NUMERIC_DEFAULTS);
-  return {
-    transports,
-    endpoints: options.endpoints || {},
-    connectTimeout: numbers.connectTimeout,
-    heartbeatTimeout: numbers.heartbeatTimeout,
-    reconnect: options.reconnect === false ? null : withDefaults(options.reconnect || {}, DEFAULT_RECONNECT),
-    withCredentials: !!options.withCredentials,
-    headers: options.headers || {},
-    query: options.query || {},
-    token: options.token || null,
-    tokenInQuery: !!options.tokenInQuery,
-    delimiter,
-    maxMessageSize: numbers.maxMessageSize,
-    sendQueueSize: numbers.sendQueueSize,
-    pauseAfter: options.whenHidden === 'pause' ? numbers.pauseAfter : null,
-  };
+  const settings = withDefaults(options, DEFAULTS) as Settings;
+  if (!settings.delimiter) throw new TypeError('Pushline: `delimiter` is empty');
+  settings.transports = transports;
+  settings.reconnect = options.reconnect === false ? null : withDefaults(options.reconnect || {}, DEFAULT_RECONNECT);
+  if (options.whenHidden !== 'pause') settings.pauseAfter = null;
+  return settings;
 }
 
 /** What the options given as functions returned for one connection attempt. */

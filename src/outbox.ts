@@ -23,18 +23,21 @@ export interface OutgoingMessage {
 }
 
 /**
- * A random client identity: 22 base-36 characters from crypto.getRandomValues where the engine
- * has it (a collision would make the server drop one client's messages as the other's).
+ * A client identity: the time in base 36 and 52 random bits. Two clients of one server would
+ * collide (and the server drop one's messages as the other's) only if they started in the same
+ * millisecond with the same random number.
  */
 export function newClientIdentity(): string {
-  let id = '';
-  const cryptoObject = typeof crypto !== 'undefined' && typeof crypto.getRandomValues === 'function' ? crypto : null;
-  const random = cryptoObject ? cryptoObject.getRandomValues(new Uint32Array(4)) : null;
-  for (let i = 0; i < 4; i++) {
-    const word = random ? random[i] : Math.floor(Math.random() * 0x100000000);
-    id += ('000000' + word.toString(36)).slice(-6);
-  }
-  return id.slice(0, 22);
+  return Date.now().toString(36) + Math.random().toString(36).slice(2);
+}
+
+/**
+ * One message as a client frame (PROTOCOL.md, "Client to server"), on a WebSocket or in a POST's
+ * batch: `client` only when it is not the connection's own identity (a sharing follower's).
+ */
+export function sendFrame(message: OutgoingMessage, ownIdentity: string): string {
+  const frame = message.client === ownIdentity ? { seq: message.seq, data: message.data } : { client: message.client, seq: message.seq, data: message.data };
+  return JSON.stringify(frame);
 }
 
 export class Outbox {

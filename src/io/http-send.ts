@@ -8,69 +8,44 @@
  */
 import { backoffDelay, MAX_TIMER_DELAY, type BackoffPolicy } from '../backoff.js';
 import { parseRetryAfter, pushlineError } from '../errors.js';
-import type { OutgoingMessage } from '../outbox.js';
+import { sendFrame, type OutgoingMessage } from '../outbox.js';
 import type { Sending, TransportEvents, TransportRequest } from '../transports/transport.js';
 import type { TransportName } from '../types.js';
 import { withQuery } from '../url.js';
 import { request as httpRequest, type PendingRequest } from './xhr.js';
 
 /**
- * The most characters of messages one POST carries: well under the reference server's 1 MiB
- * body limit. A server that answers 413 gets smaller batches.
+ * The most characters of frames one POST carries: well under the reference server's 1 MiB body
+ * limit. A server that answers 413 gets one message per POST from then on.
  */
 const MAX_BATCH_CHARACTERS = 262144;
-/** Characters of JSON around each message of a batch (quotes, comma) and around each group. */
-const MESSAGE_OVERHEAD = 3;
-const GROUP_OVERHEAD = 40;
 /** The wait after a failed POST (network, 5xx, 408, 429), growing with each failure in a row. */
 const RETRY: BackoffPolicy = { initialDelay: 1000, maxDelay: 30000, factor: 2, jitter: 0.5 };
 const PAYLOAD_TOO_LARGE = 413;
 
-/** One client's consecutive messages in a POST body: `{"client","seq","data":[...]}`. */
-interface BatchGroup {
-  client: string;
-  /** The seq of data[0]; the others follow one by one. */
-  seq: number;
-  data: string[];
-}
-
-/** The oldest messages, as many as fit in `maxCharacters` of batch body (always at least one). */
-export function takeBatch(messages: OutgoingMessage[], maxCharacters: number): OutgoingMessage[] {
-  const batch: OutgoingMessage[] = [];
+/**
+ * The oldest messages as a batch body: a JSON array of the frames a WebSocket would carry
+ * (sendFrame), as many as fit in `maxCharacters` (always at least one).
+ */
+export function takeBatch(messages: OutgoingMessage[], identity: string, maxCharacters: number): { messages: OutgoingMessage[]; body: string } {
+  const taken: OutgoingMessage[] = [];
+  const frames: string[] = [];
   let size = 2;
   for (let i = 0; i < messages.length; i++) {
-    const message = messages[i];
-    const newGroup = i === 0 || messages[i - 1].client !== message.client;
-    size += message.data.length + MESSAGE_OVERHEAD + (newGroup ? GROUP_OVERHEAD : 0);
-    if (batch.length && size > maxCharacters) break;
-    batch.push(message);
+    const frame = sendFrame(messages[i], identity);
+    size += frame.length + 1;
+    if (taken.length && size > maxCharacters) break;
+    taken.push(messages[i]);
+    frames.push(frame);
   }
-  return batch;
-}
-
-/** The body of a POST of `messages`: a JSON array of groups, one per run of one identity's numbers. */
-export function batchBody(messages: OutgoingMessage[]): string {
-  const groups: BatchGroup[] = [];
-  let group: BatchGroup | null = null;
-  for (let i = 0; i < messages.length; i++) {
-    const message = messages[i];
-    if (!group || group.client !== message.client || group.seq + group.data.length !== message.seq) {
-      group = { client: message.client, seq: message.seq, data: [] };
-      groups.push(group);
-    }
-    group.data.push(message.data);
-  }
-  return JSON.stringify(groups);
+  return { messages: taken, body: '[' + frames.join(',') + ']' };
 }
 
 /** The acknowledgements of a POST answer, `{"acks":{"<client>":<seq>}}`; null when it has none. */
-export function parseAcks(text: string): { [client: string]: number } | null {
+export function parseAcks(text: string): { [client: string]: unknown } | null {
   try {
-    const acks = (JSON.parse(text) as { acks?: { [client: string]: unknown } }).acks;
-    if (!acks || typeof acks !== 'object') return null;
-    const out: { [client: string]: number } = {};
-    for (const client in acks) if (typeof acks[client] === 'number') out[client] = acks[client] as number;
-    return out;
+    const acks = (JSON.parse(text) as { acks?: unknown }).acks;
+    return acks && typeof acks === 'object' ? (acks as { [client: string]: unknown }) : null;
   } catch (e) {
     return null;
   }
@@ -97,15 +72,17 @@ export class HttpSender {
     // Without a send endpoint (`endpoints.send: false`) the messages wait for a WebSocket.
     if (this.closed || this.posting || this.retryTimer !== undefined || !endpoint || !messages.length) return;
     const acknowledging = sending.acknowledging;
-    const batch = acknowledging ? takeBatch(messages, this.batchLimit) : messages.slice(0, 1);
+    const identity = sending.outbox.identity;
+    // To a server that does not acknowledge, one message per POST, its body the message itself.
+    const taken = acknowledging ? takeBatch(messages, identity, this.batchLimit) : { messages: messages.slice(0, 1), body: messages[0].data };
+    const batch = taken.messages;
     // The client identity in the query tells the server that the body is a batch.
-    const url = withQuery(endpoint, { session: this.request.session(), client: acknowledging ? sending.outbox.identity : null });
+    const url = withQuery(endpoint, { session: this.request.session(), client: acknowledging ? identity : null });
     const headers = this.request.headers();
     delete headers['Last-Event-ID'];
     headers['Content-Type'] = 'text/plain;charset=UTF-8'; // a simple request: no CORS preflight for the type
-    const body = acknowledging ? batchBody(batch) : batch[0].data;
     const withCredentials = this.request.withCredentials;
-    this.posting = httpRequest({ method: 'POST', url, headers, withCredentials, body }, (response) => {
+    this.posting = httpRequest({ method: 'POST', url, headers, withCredentials, body: taken.body }, (response) => {
       this.posting = null;
       if (this.closed) return;
       const status = response.status;
@@ -113,13 +90,17 @@ export class HttpSender {
         this.failedPosts = 0;
         const acks = acknowledging ? parseAcks(response.text) : null;
         // Without acknowledgements in the answer, a success says the server took the whole batch.
-        if (acks) for (const client in acks) this.events.acknowledged(client, acks[client]);
-        else for (let i = 0; i < batch.length; i++) this.events.acknowledged(batch[i].client, batch[i].seq);
+        if (acks) {
+          for (const client in acks) {
+            const seq = acks[client];
+            if (typeof seq === 'number') this.events.acknowledged(client, seq);
+          }
+        } else for (let i = 0; i < batch.length; i++) this.events.acknowledged(batch[i].client, batch[i].seq);
         return this.send(sending);
       }
       if (status === PAYLOAD_TOO_LARGE && batch.length > 1) {
-        // Too large for this server: smaller batches. A single message it refuses fails below.
-        this.batchLimit = Math.max(1, Math.floor(this.batchLimit / 2));
+        // Too large for this server: one message per POST from now on. One it refuses fails below.
+        this.batchLimit = 0;
         return this.send(sending);
       }
       const retryAfter = parseRetryAfter(response.header('Retry-After'));

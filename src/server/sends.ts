@@ -57,35 +57,34 @@ function parse(text: string): unknown {
 }
 
 /**
- * A POST body: a JSON array of groups `{"client","seq","data":[...]}`, each the consecutive
- * messages of one identity from `seq` on. Null when it is not one.
- */
-export function parseBatch(text: string): ClientMessage[] | null {
-  const groups = parse(text);
-  if (!Array.isArray(groups)) return null;
-  const messages: ClientMessage[] = [];
-  for (const group of groups) {
-    if (!group || typeof group !== 'object') return null;
-    const { client, seq, data } = group as { client?: unknown; seq?: unknown; data?: unknown };
-    if (!isIdentity(client) || !isSequence(seq) || !Array.isArray(data)) return null;
-    for (let i = 0; i < data.length; i++) {
-      if (typeof data[i] !== 'string') return null;
-      messages.push({ client, seq: seq + i, data: data[i] as string });
-    }
-  }
-  return messages;
-}
-
-/**
  * A WebSocket frame of a client that named its identity: `{"seq","data"}`, with `"client"` when
  * it carries another tab's message. Null when it is not one.
  */
 export function parseSendFrame(text: string, connectionClient: string): ClientMessage | null {
-  const frame = parse(text);
+  return sendFrameOf(parse(text), connectionClient);
+}
+
+function sendFrameOf(frame: unknown, connectionClient: string): ClientMessage | null {
   if (!frame || typeof frame !== 'object' || Array.isArray(frame)) return null;
   const { client = connectionClient, seq, data } = frame as { client?: unknown; seq?: unknown; data?: unknown };
   if (!isIdentity(client) || !isSequence(seq) || typeof data !== 'string') return null;
   return { client, seq, data };
+}
+
+/**
+ * A POST body: a JSON array of the frames a WebSocket carries (parseSendFrame), `client` taken
+ * from the query when a frame has none. Null when it is not one.
+ */
+export function parseBatch(text: string, connectionClient: string): ClientMessage[] | null {
+  const frames = parse(text);
+  if (!Array.isArray(frames)) return null;
+  const messages: ClientMessage[] = [];
+  for (const frame of frames) {
+    const message = sendFrameOf(frame, connectionClient);
+    if (!message) return null;
+    messages.push(message);
+  }
+  return messages;
 }
 
 /** The WebSocket frame that acknowledges every message of `client` up to `seq`. */

@@ -262,8 +262,8 @@ export class ReferenceServer implements PushlineServer {
       if (!this.deliver(body.toString('utf8'), { transport, session, client: null, seq: null })) return plain(res, 500, 'onMessage failed');
       return void res.writeHead(204).end();
     }
-    const messages = parseBatch(body.toString('utf8'));
-    if (!messages) return plain(res, 400, 'expected a batch: [{"client": string, "seq": integer >= 1, "data": [string, ...]}, ...]');
+    const messages = parseBatch(body.toString('utf8'), client);
+    if (!messages) return plain(res, 400, 'expected a batch: [{"seq": integer >= 1, "data": string, "client"?: string}, ...]');
     const acks: Record<string, number> = {};
     for (const sender of this.receive(messages, transport, session)) acks[sender] = this.senders.lastSeq(sender);
     json(res, 200, { acks });

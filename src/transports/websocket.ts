@@ -1,5 +1,5 @@
 import { parseRetryAfter, pushlineError } from '../errors.js';
-import type { OutgoingMessage } from '../outbox.js';
+import { sendFrame } from '../outbox.js';
 import { parseFrame } from '../parse/frame.js';
 import { webSocketUrl } from '../url.js';
 import { ConnectionLife, type Sending, type TransportEvents, type TransportFactory } from './transport.js';
@@ -64,12 +64,6 @@ export const websocket: TransportFactory = {
     };
   },
 };
-
-/** One message as a client frame (PROTOCOL.md): `client` only when it is not the connection's own. */
-export function sendFrame(message: OutgoingMessage, ownIdentity: string): string {
-  const frame = message.client === ownIdentity ? { seq: message.seq, data: message.data } : { client: message.client, seq: message.seq, data: message.data };
-  return JSON.stringify(frame);
-}
 
 /**
  * Writes every message of the outbox not yet written on this connection, in order, until
