@@ -1,10 +1,11 @@
 /**
  * `shared: true` — one connection for all the tabs of an origin. The tabs elect a leader that
- * alone connects; it hands every event to the others, which hand it to their listeners, and
- * followers' sends travel to the leader. The plumbing (election, bus) is in io/tabs.ts; this
- * file decides what travels and when a tab leads or follows.
+ * alone connects; it hands every event to the others over a BroadcastChannel, which hand it to
+ * their listeners, and followers' sends travel to the leader. The election is in io/tabs.ts
+ * (where Web Locks or BroadcastChannel are missing, each tab connects on its own); this file
+ * decides what travels and when a tab leads or follows.
  */
-import { canShare, elect, openBus, type Bus, type Candidacy } from '../io/tabs.js';
+import { canShare, elect, type Candidacy } from '../io/tabs.js';
 import type { ClientSettings } from '../options.js';
 import type { ClientEvents, PushlineError } from '../types.js';
 import { featureHost, type Feature, type FeatureHooks, type FeatureHost, type TabRole } from './host.js';
@@ -34,7 +35,7 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
   if (!options.shared || !canShare()) return null;
   const channelName = 'pushline:' + host.baseUrl;
   const tabId = Math.random().toString(36).slice(2);
-  let bus: Bus;
+  let channel: BroadcastChannel;
   let candidacy: Candidacy | null = null;
   let role: TabRole = 'follower';
   /** When the leader was last heard from (a follower's view). */
@@ -60,7 +61,7 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
   /** The tab id of the leader this follower last heard announce itself. */
   let knownLeader: string | null = null;
 
-  const post = (message: TabMessage) => bus.post(message);
+  const post = (message: TabMessage) => channel.postMessage(message);
 
   function becomeRole(next: TabRole): void {
     role = next;
@@ -112,8 +113,8 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
     }
   }
 
-  function receive(message: TabMessage | null): void {
-    if (host.state() === 'closed' || !message) return;
+  function receive(message: TabMessage): void {
+    if (host.state() === 'closed') return;
     if (message.type === 'hello') {
       // A tab that just joined learns the state from the leader (not emitted again here).
       const transport = host.transport();
@@ -144,7 +145,8 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
     start() {
       becomeRole('follower');
       leaderHeardAt = Date.now();
-      bus = openBus(channelName, (message) => receive(message as TabMessage | null));
+      channel = new BroadcastChannel(channelName);
+      channel.onmessage = (event) => receive(event.data as TabMessage);
       standForLeader();
       post({ type: 'hello' });
       const heartbeat = host.settings.heartbeatTimeout;
@@ -175,7 +177,7 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
     lifecycle(type) {
       if (type === 'freeze') {
         // A frozen tab cannot relay: leave the election (a leader hands the connection over)
-        // and come back on 'resume'. The bus stays open, so this tab still gets the messages.
+        // and come back on 'resume'. The channel stays open, so this tab still gets the messages.
         if (candidacy) candidacy.release();
         candidacy = null;
         if (role === 'leader') follow();
@@ -188,7 +190,7 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
       // The next tab in line takes over the connection.
       clearInterval(pingTimer);
       if (candidacy) candidacy.release();
-      bus.close();
+      channel.close();
     },
   };
 }
