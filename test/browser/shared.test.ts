@@ -167,6 +167,25 @@ describe('shared connection across tabs', function () {
     await sleep(1000); // a repeat would arrive by now
     expect(await receivedWhere((r) => r.data === token, 1)).to.have.length(1);
   });
+
+  it('a leader that stops answering is replaced after heartbeatTimeout (6 s here): it follows, every tab gets every message', async () => {
+    const leader = tabs.find((t) => t.role === 'leader')!;
+    const counts = tabs.map((t) => t.ids.length);
+    leader.frame.contentWindow!.postMessage({ cmd: 'mute' }, ORIGIN);
+    await sleep(300);
+    // The silent leader still delivers these itself; the others get them from the next leader,
+    // which resumes from its own last id.
+    const during = await publishMany(Array.from({ length: 5 }, (_, i) => ({ data: 'leader silent ' + i })));
+    await waitFor(() => leader.role === 'follower' && tabs.filter((t) => t.role === 'leader').length === 1, 'the silent leader replaced', 20000);
+    leader.frame.contentWindow!.postMessage({ cmd: 'unmute' }, ORIGIN);
+    const after = await publishMany(Array.from({ length: 5 }, (_, i) => ({ data: 'after the steal ' + i })));
+    await waitFor(() => tabs.every((t, i) => t.ids.length >= counts[i] + 10), 'every message in every tab', 15000);
+    await sleep(300);
+    for (let i = 0; i < tabs.length; i++) expect(tabs[i].ids.slice(counts[i]), tabs[i].name).to.deep.equal([...during, ...after]);
+    expect(tabs.filter((t) => t.role === 'leader')).to.have.length(1);
+    const live = await stats();
+    expect(live.sse + live.longpoll).to.equal(1);
+  });
 });
 
 for (const missing of ['locks', 'BroadcastChannel']) {
