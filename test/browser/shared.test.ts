@@ -1,8 +1,8 @@
 /** Cross-tab sharing: several pages of one origin, one connection, every message in every tab. */
 import { expect } from 'chai';
 import { createClient, sharing, sse } from '../../src/index.js';
-import type { Client } from '../../src/index.js';
-import { ORIGIN, audit, publishMany, received, receivedWhere, sleep, unblockAll, waitFor } from './helpers.js';
+import type { Client, PushlineError } from '../../src/index.js';
+import { ORIGIN, audit, drop, publish, publishMany, received, receivedWhere, sleep, unblockAll, waitFor } from './helpers.js';
 
 interface Tab {
   name: string;
@@ -246,5 +246,40 @@ describe('a sharing follower with a full send queue', () => {
     await receivedWhere((r) => r.data === token, 1);
     await sleep(300);
     expect((await receivedWhere((r) => r.data.indexOf(token) >= 0, 1)).map((r) => r.data)).to.deep.equal([token]);
+  });
+});
+
+describe("the leader's errors reach the followers as Errors, with their fields", () => {
+  const clients: Client[] = [];
+  after(() => {
+    for (const c of clients.splice(0)) c.close();
+  });
+
+  it('an error event (too-large, with its id) and the error inside a reconnecting event', async () => {
+    const url = ORIGIN + '/?sharing=errors';
+    const options = { transports: [sse], shared: true, features: [sharing], maxMessageSize: 64, reconnect: { initialDelay: 50, jitter: 0 } };
+    const seen = (client: Client) => {
+      const errors: PushlineError[] = [];
+      client.on('error', (e) => errors.push(e));
+      client.on('reconnecting', (e) => errors.push(e.error));
+      return errors;
+    };
+    const leader = createClient(url, options);
+    clients.push(leader);
+    const leaderErrors = seen(leader);
+    await waitFor(() => leader.role === 'leader' && leader.state === 'open', 'the leader to open');
+    const follower = createClient(url, options);
+    clients.push(follower);
+    const followerErrors = seen(follower);
+    await waitFor(() => follower.role === 'follower' && follower.state === 'open', 'the follower to learn the state');
+    const id = await publish('x'.repeat(100)); // over maxMessageSize: skipped, with an error
+    await waitFor(() => followerErrors.length === 1, 'the too-large error in the follower');
+    await drop(); // the leader's connection closes: it reconnects
+    await waitFor(() => followerErrors.length === 2 && leader.state === 'open', 'the reconnecting error in the follower');
+    const fields = (e: PushlineError) => ({ isError: e instanceof Error, name: e.name, message: e.message, code: e.code, transport: e.transport, id: e.id });
+    expect(followerErrors.map(fields)).to.deep.equal(leaderErrors.map(fields));
+    expect(fields(followerErrors[0])).to.deep.equal({ isError: true, name: 'PushlineError', message: leaderErrors[0].message, code: 'too-large', transport: 'sse', id });
+    expect(followerErrors[1]).to.be.instanceOf(Error);
+    expect(followerErrors[1].code).to.equal(leaderErrors[1].code);
   });
 });
