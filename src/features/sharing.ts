@@ -7,7 +7,7 @@
  */
 import { canShare, elect, type Candidacy } from '../io/tabs.js';
 import type { ClientSettings } from '../options.js';
-import type { ClientEvents, PushlineError } from '../types.js';
+import type { ClientEvents } from '../types.js';
 import { featureHost, type Feature, type FeatureHooks, type FeatureHost, type TabRole } from './host.js';
 
 /** The shortest interval of the leader's pings (a quarter of heartbeatTimeout otherwise). */
@@ -19,8 +19,8 @@ type TabMessage =
   | { type: 'hello' }
   /** The leader is alive (sent every ping interval). */
   | { type: 'ping' }
-  /** An event of the leader's client, with the leader's cursor and the leader's tab id. */
-  | { type: 'event'; name: keyof ClientEvents; payload: unknown; cursor: string | null; leader: string }
+  /** An event of the leader's client (its payload as toWire() writes it), with the leader's cursor and tab id. */
+  | { type: 'event'; name: keyof ClientEvents; payload: string; cursor: string | null; leader: string }
   /**
    * A follower's message, numbered under the follower's client identity, for the leader to send;
    * `oldest` is the follower's oldest message the server has not acknowledged.
@@ -62,6 +62,11 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
   let knownLeader: string | null = null;
 
   const post = (message: TabMessage) => channel.postMessage(message);
+
+  /** A leader hands one of its client's events to the other tabs. */
+  function postEvent<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K]): void {
+    post({ type: 'event', name, payload: toWire(payload), cursor: host.cursor(), leader: tabId });
+  }
 
   function becomeRole(next: TabRole): void {
     role = next;
@@ -119,7 +124,7 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
       // A tab that just joined learns the state from the leader (not emitted again here).
       const transport = host.transport();
       if (role === 'leader' && host.isOpen() && transport) {
-        post({ type: 'event', name: 'open', payload: { transport, resumed: true }, cursor: host.cursor(), leader: tabId });
+        postEvent('open', { transport, resumed: true });
       }
       return;
     }
@@ -172,7 +177,7 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
     },
     emitted(name, payload) {
       // The leader hands every event (but its own close) to the other tabs.
-      if (role === 'leader' && name !== 'close') post({ type: 'event', name, payload: toWire(payload), cursor: host.cursor(), leader: tabId });
+      if (role === 'leader' && name !== 'close') postEvent(name, payload);
     },
     lifecycle(type) {
       if (type === 'freeze') {
@@ -200,41 +205,26 @@ export const sharing: Feature = { option: 'shared', attach: (client, options) =>
 
 type Fields = { [key: string]: unknown };
 
-/** Payloads as plain data: an error loses its prototype on the way, so its fields are copied. */
-function toWire(payload: unknown): unknown {
-  if (payload instanceof Error) return plainError(payload);
-  const fields = payload as Fields | null;
-  if (!fields || !(fields.error instanceof Error)) return payload;
-  const out: Fields = {};
-  for (const key in fields) out[key] = fields[key];
-  out.error = plainError(fields.error);
-  return out;
+/**
+ * An event's payload as JSON text. Structured cloning (postMessage) would drop an error's own
+ * fields (code, transport, status...) and, in older engines, refuse an Error outright: each
+ * error travels as its fields, marked, and fromWire() makes it an Error again.
+ */
+function toWire(payload: unknown): string {
+  return JSON.stringify(payload, (key, value: unknown) => {
+    if (!(value instanceof Error)) return value;
+    const fields: Fields = { isError: true, message: value.message }; // message is not enumerable
+    for (const field in value) fields[field] = (value as unknown as Fields)[field];
+    return fields;
+  });
 }
 
-/** An error's own fields (code, transport, status...) plus its message, which is not enumerable. */
-function plainError(error: Error): Fields {
-  const out: Fields = { message: error.message, isError: true };
-  for (const key in error) out[key] = (error as unknown as Fields)[key];
-  return out;
-}
-
-/** The payload of toWire() with its errors made Errors again. */
-function fromWire(payload: unknown): unknown {
-  const fields = payload as Fields | null;
-  if (!fields || typeof fields !== 'object') return payload;
-  if (fields.isError) return errorFrom(fields);
-  const error = fields.error as Fields | null | undefined;
-  if (!error || !error.isError) return payload;
-  const out: Fields = {};
-  for (const key in fields) out[key] = fields[key];
-  out.error = errorFrom(error);
-  return out;
-}
-
-function errorFrom(fields: Fields): PushlineError {
-  const error = new Error(fields.message as string) as PushlineError;
-  for (const key in fields) {
-    if (key !== 'message' && key !== 'isError' && fields[key] !== undefined) (error as unknown as Fields)[key] = fields[key];
-  }
-  return error;
+/** The payload of toWire(), its errors made Errors again. */
+function fromWire(text: string): unknown {
+  return JSON.parse(text, (key, value: Fields | null) => {
+    if (!value || value.isError !== true) return value;
+    const error = new Error(value.message as string) as unknown as Fields;
+    for (const field in value) if (field !== 'isError') error[field] = value[field];
+    return error;
+  });
 }
