@@ -26,19 +26,28 @@ export function elect(name: string, lead: () => void, lose: () => void): Candida
   /** Ends the lock callback of the request this tab holds, which gives the lock back. */
   let giveBack: (() => void) | null = null;
   const ask = (steal: boolean) => {
-    let granted = false;
+    let leading = false;
+    /**
+     * The lock was stolen. It can be stolen between its grant and the callback, and WebKitGTK then
+     * runs the callback after the failure (seen when two followers steal at once): that callback
+     * must not lead, or two tabs would lead.
+     */
+    let stolen = false;
     navigator.locks
       .request(name, { steal }, () => new Promise<void>((resolve) => {
-        if (released) return resolve();
-        granted = true;
+        if (released || stolen) return resolve();
+        leading = true;
         giveBack = resolve;
         lead();
       }))
-      .then(undefined, () => {
-        // A held request fails when another tab steals the lock. A stealing request was made
-        // beside this tab's place in the queue, which is still there; a queued one was not.
-        if (!granted || released) return;
-        lose();
+      .then(undefined, (error: { name?: string } | null) => {
+        // AbortError: another tab stole the lock. (Any other failure, such as a SecurityError in
+        // an opaque origin, would fail again: this tab then stays a follower.)
+        if (!error || error.name !== 'AbortError' || released) return;
+        stolen = true;
+        if (leading) lose();
+        // A stealing request was made beside this tab's place in the queue, which is still there;
+        // a request in its place was taken: stand again.
         if (!steal) ask(false);
       });
   };
