@@ -193,9 +193,11 @@ export interface ClientOptions {
   upgrade?: boolean | number;
   /**
    * Share one connection between the tabs of this origin [false]: the tabs elect a leader
-   * (Web Locks, else a lease in localStorage) that alone holds the connection, and messages,
-   * events and sends travel between tabs (BroadcastChannel, else localStorage events). When the
-   * leader closes or freezes, another tab takes over and resumes from its last id.
+   * (Web Locks) that alone holds the connection, and messages, events and sends travel between
+   * tabs (BroadcastChannel). When the leader closes or freezes, another tab takes over and
+   * resumes from its last id. Where either API is missing (engines before 2022; Web Locks also
+   * outside secure contexts, i.e. on plain http: pages but localhost), each tab connects on its
+   * own, as without `shared`, and `client.role` is null.
    */
   shared?: boolean;
   /** Delimiter between frames on the streaming transport ['\n']. */

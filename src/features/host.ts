@@ -55,8 +55,6 @@ export interface FeatureHost {
   acknowledge(sender: string, seq: number): void;
   /** This tab's own messages the server has not acknowledged, oldest first. */
   unacknowledged(): OutgoingMessage[];
-  /** The seq of the oldest of those, 0 when there is none. */
-  oldestUnacknowledged(): number;
   /**
    * Opens a connection over transport `index` beside the open one and hands over to it once it
    * continues exactly where the open one is, without a message lost, repeated or reordered.
@@ -152,11 +150,6 @@ export function featureHost(client: Client): FeatureHost {
     },
     acknowledge: (sender, seq) => client._acknowledge(sender, seq),
     unacknowledged: () => client._outbox.messages.filter((message) => message.client === client._outbox.identity),
-    oldestUnacknowledged() {
-      const messages = client._outbox.messages;
-      for (let i = 0; i < messages.length; i++) if (messages[i].client === client._outbox.identity) return messages[i].seq;
-      return 0;
-    },
     probe: (index, done) => client._startProbe(index, done),
   };
 }

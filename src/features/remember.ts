@@ -5,7 +5,6 @@
  */
 import type { ClientSettings } from '../options.js';
 import { featureHost, type Feature, type FeatureHooks, type FeatureHost } from './host.js';
-import { store as storage } from '../io/tabs.js';
 
 const PREFIX = 'pushline:transport:';
 /** How long a remembered transport is kept with `remember: true`: a day. */
@@ -16,6 +15,15 @@ interface Saved {
   transport: string;
   /** Wall-clock time after which it is forgotten. */
   until: number;
+}
+
+/** localStorage, or null where it is missing or throws (private modes, storage disabled). */
+function storage(): Storage | null {
+  try {
+    return typeof localStorage !== 'undefined' ? localStorage : null;
+  } catch (e) {
+    return null;
+  }
 }
 
 /** The remembered transport name for this origin, if it has not expired. */

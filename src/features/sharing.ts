@@ -1,12 +1,14 @@
 /**
  * `shared: true` — one connection for all the tabs of an origin. The tabs elect a leader that
- * alone connects; it hands every event to the others, which hand it to their listeners, and
- * followers' sends travel to the leader. The plumbing (election, bus) is in io/tabs.ts; this
- * file decides what travels and when a tab leads or follows.
+ * alone connects; it hands every event to the others over a BroadcastChannel, which hand it to
+ * their listeners, and followers' sends travel to the leader. The election is in io/tabs.ts
+ * (where Web Locks or BroadcastChannel are missing, each tab connects on its own); this file
+ * decides what travels and when a tab leads or follows.
  */
-import { canShare, elect, openBus, type Bus, type Candidacy } from '../io/tabs.js';
+import { canShare, elect, type Candidacy } from '../io/tabs.js';
 import type { ClientSettings } from '../options.js';
-import type { ClientEvents, PushlineError } from '../types.js';
+import type { OutgoingMessage } from '../outbox.js';
+import type { ClientEvents } from '../types.js';
 import { featureHost, type Feature, type FeatureHooks, type FeatureHost, type TabRole } from './host.js';
 
 /** The shortest interval of the leader's pings (a quarter of heartbeatTimeout otherwise). */
@@ -16,51 +18,53 @@ const MIN_PING_INTERVAL = 500;
 type TabMessage =
   /** A tab joined: the leader tells it the state (an `open` event). */
   | { type: 'hello' }
+  /** A follower's message, numbered under the follower's client identity, for that leadership to send. */
+  | { type: 'send'; leadership: string; sender: string; seq: number; data: string }
   /** The leader is alive (sent every ping interval). */
-  | { type: 'ping' }
-  /** An event of the leader's client, with the leader's cursor and the leader's tab id. */
-  | { type: 'event'; name: keyof ClientEvents; payload: unknown; cursor: string | null; leader: string }
-  /**
-   * A follower's message, numbered under the follower's client identity, for the leader to send;
-   * `oldest` is the follower's oldest message the server has not acknowledged.
-   */
-  | { type: 'send'; sender: string; seq: number; oldest: number; data: string }
+  | { type: 'ping'; leadership: string }
+  /** An event of the leader's client (its payload as toWire() writes it), with the leader's cursor. */
+  | { type: 'event'; leadership: string; name: keyof ClientEvents; payload: string; cursor: string | null }
   /** The server has every message of `sender` up to `seq` (the leader tells the follower). */
-  | { type: 'ack'; sender: string; seq: number }
-  /** The leader missed messages of `sender`: the follower posts again those from `from` on. */
-  | { type: 'resend'; sender: string; from: number };
+  | { type: 'ack'; leadership: string; sender: string; seq: number };
 
+/**
+ * A follower's messages stay in its own outbox, under its own client identity, until the server
+ * acknowledges them through the leader. Each is posted to one leadership, the last one the
+ * follower heard from (every message of a leader names its leadership), and all that are left go
+ * again to the next: the previous leader may have died before sending them, or there was none
+ * when they were posted. The server drops what it has already, by identity and number: exactly
+ * once across a change of leader. A leader takes only what is posted to its own leadership, so it
+ * gets a follower's messages in order, without a hole (a BroadcastChannel keeps each sender's
+ * order): the server acknowledges cumulatively, so message 9 sent before 8 would acknowledge 8.
+ */
 function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null {
   if (!options.shared || !canShare()) return null;
   const channelName = 'pushline:' + host.baseUrl;
-  const tabId = Math.random().toString(36).slice(2);
-  let bus: Bus;
+  let channel: BroadcastChannel;
   let candidacy: Candidacy | null = null;
   let role: TabRole = 'follower';
+  /**
+   * This tab's leadership, new each time it becomes the leader: a tab that leads again is a new
+   * leader to the followers, which post their messages to it again.
+   */
+  let leadership = '';
+  /** The leadership this follower last heard from: where its messages go. */
+  let knownLeadership: string | null = null;
   /** When the leader was last heard from (a follower's view). */
   let leaderHeardAt = 0;
   let pingTimer: ReturnType<typeof setInterval> | undefined;
-  /**
-   * A follower's messages stay in its own outbox, under its own client identity, until the
-   * server acknowledges them through the leader; each new leader gets them again (there may have
-   * been none when they were posted, or it may have died before sending them), and a tab that
-   * becomes the leader sends them itself. The server drops what it has already, by identity and
-   * number: exactly once across a change of leader, when the server acknowledges.
-   */
-  /** A leader's view: the highest acknowledged seq of each follower identity (reposts at or below it are answered at once). */
-  const acknowledgedUpTo: { [sender: string]: number } = {};
-  /**
-   * A leader's view: the seq it takes next from each follower identity. It passes a follower's
-   * messages on without a hole, because the server acknowledges cumulatively: were message 9 sent
-   * before message 8 reached the leader, the acknowledgement of 9 would claim 8 too.
-   */
-  const expected: { [sender: string]: number } = {};
-  /** The `from` of the last resend asked of each follower: asked once, not at every message after the hole. */
-  const resendAsked: { [sender: string]: number } = {};
-  /** The tab id of the leader this follower last heard announce itself. */
-  let knownLeader: string | null = null;
 
-  const post = (message: TabMessage) => bus.post(message);
+  const post = (message: TabMessage) => channel.postMessage(message);
+
+  /** A leader hands one of its client's events to the other tabs. */
+  function postEvent<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K]): void {
+    post({ type: 'event', leadership, name, payload: toWire(payload), cursor: host.cursor() });
+  }
+
+  /** A follower posts one of its messages to the leader it knows (none known: it waits for one). */
+  function postSend(message: OutgoingMessage): void {
+    if (knownLeadership) post({ type: 'send', leadership: knownLeadership, sender: message.client, seq: message.seq, data: message.data });
+  }
 
   function becomeRole(next: TabRole): void {
     role = next;
@@ -74,6 +78,7 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
   /** This tab won the election: connect, resuming from what it delivered as a follower. */
   function lead(): void {
     if (host.state() === 'closed') return;
+    leadership = Math.random().toString(36).slice(2);
     becomeRole('leader');
     host.connect(); // this tab's own unacknowledged messages go out once the connection opens
   }
@@ -84,59 +89,28 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
     leaderHeardAt = Date.now();
   }
 
-  /** A leader takes a follower's message in order, asks for what it missed, answers a repeat. */
-  function takeFollowersMessage(sender: string, seq: number, oldest: number, data: string): void {
-    const upTo = acknowledgedUpTo[sender];
-    // A follower posts its messages again to each leader that announces itself (which may be
-    // this one, answering its hello): what the server has already is answered at once.
-    if (upTo !== undefined && seq <= upTo) return post({ type: 'ack', sender, seq: upTo });
-    // Everything below `oldest` the server has, by the follower's word.
-    const next = Math.max(expected[sender] || 0, oldest);
-    if (seq < next) return; // taken already, not yet acknowledged
-    if (seq > next) {
-      if (resendAsked[sender] !== next) post({ type: 'resend', sender, from: next });
-      resendAsked[sender] = next;
-      return;
-    }
-    expected[sender] = seq + 1;
-    host.relaySend(sender, seq, data);
-  }
-
-  /** A follower posts its messages the server has not acknowledged (from `from` on) for the leader to send. */
-  function postUnacknowledged(from: number): void {
-    const pending = host.unacknowledged();
-    const oldest = host.oldestUnacknowledged();
-    for (let i = 0; i < pending.length; i++) {
-      const each = pending[i];
-      if (each.seq >= from) post({ type: 'send', sender: each.client, seq: each.seq, oldest, data: each.data });
-    }
-  }
-
-  function receive(message: TabMessage | null): void {
-    if (host.state() === 'closed' || !message) return;
+  function receive(message: TabMessage): void {
+    if (host.state() === 'closed') return;
     if (message.type === 'hello') {
       // A tab that just joined learns the state from the leader (not emitted again here).
       const transport = host.transport();
-      if (role === 'leader' && host.isOpen() && transport) {
-        post({ type: 'event', name: 'open', payload: { transport, resumed: true }, cursor: host.cursor(), leader: tabId });
-      }
+      if (role === 'leader' && host.isOpen() && transport) postEvent('open', { transport, resumed: true });
       return;
     }
     if (message.type === 'send') {
-      if (role === 'leader') takeFollowersMessage(message.sender, message.seq, message.oldest, message.data);
+      if (role === 'leader' && message.leadership === leadership) host.relaySend(message.sender, message.seq, message.data);
       return;
     }
     if (role === 'leader') return;
     leaderHeardAt = Date.now();
-    if (message.type === 'ack') return host.acknowledge(message.sender, message.seq);
-    if (message.type === 'resend') return postUnacknowledged(message.from);
-    if (message.type === 'ping') return;
-    // A new leader announced itself: post what may have been posted while no tab led. (Its
-    // acknowledgements of what it did receive were posted before its open, so those are gone.)
-    if (message.name === 'open' && message.leader !== knownLeader) {
-      knownLeader = message.leader;
-      postUnacknowledged(0);
+    // A new leader (its first ping, or its open): it gets every message of this tab the server has not acknowledged.
+    if (message.leadership !== knownLeadership) {
+      knownLeadership = message.leadership;
+      const pending = host.unacknowledged();
+      for (let i = 0; i < pending.length; i++) postSend(pending[i]);
     }
+    if (message.type === 'ack') return host.acknowledge(message.sender, message.seq);
+    if (message.type === 'ping') return;
     host.relayEvent(message.name, fromWire(message.payload) as never, message.cursor);
   }
 
@@ -144,12 +118,13 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
     start() {
       becomeRole('follower');
       leaderHeardAt = Date.now();
-      bus = openBus(channelName, (message) => receive(message as TabMessage | null));
+      channel = new BroadcastChannel(channelName);
+      channel.onmessage = (event) => receive(event.data as TabMessage);
       standForLeader();
       post({ type: 'hello' });
       const heartbeat = host.settings.heartbeatTimeout;
       pingTimer = setInterval(() => {
-        if (role === 'leader') post({ type: 'ping' });
+        if (role === 'leader') post({ type: 'ping', leadership });
         // A leader that stopped answering (a hung tab) loses its place (not with heartbeatTimeout 0).
         else if (candidacy && heartbeat && Date.now() - leaderHeardAt > heartbeat) {
           leaderHeardAt = Date.now();
@@ -160,22 +135,21 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
     },
     queued(message) {
       if (role !== 'follower') return false;
-      const oldest = host.oldestUnacknowledged(); // this message's seq at the latest
-      post({ type: 'send', sender: message.client, seq: message.seq, oldest, data: message.data }); // the leader tab sends it
+      postSend(message); // the leader tab sends it
       return true;
     },
     acknowledged(sender, seq) {
-      acknowledgedUpTo[sender] = seq;
-      post({ type: 'ack', sender, seq });
+      // A tab that led before may still hold another tab's messages: only the leader speaks for them.
+      if (role === 'leader') post({ type: 'ack', leadership, sender, seq });
     },
     emitted(name, payload) {
       // The leader hands every event (but its own close) to the other tabs.
-      if (role === 'leader' && name !== 'close') post({ type: 'event', name, payload: toWire(payload), cursor: host.cursor(), leader: tabId });
+      if (role === 'leader' && name !== 'close') postEvent(name, payload);
     },
     lifecycle(type) {
       if (type === 'freeze') {
         // A frozen tab cannot relay: leave the election (a leader hands the connection over)
-        // and come back on 'resume'. The bus stays open, so this tab still gets the messages.
+        // and come back on 'resume'. The channel stays open, so this tab still gets the messages.
         if (candidacy) candidacy.release();
         candidacy = null;
         if (role === 'leader') follow();
@@ -188,7 +162,7 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
       // The next tab in line takes over the connection.
       clearInterval(pingTimer);
       if (candidacy) candidacy.release();
-      bus.close();
+      channel.close();
     },
   };
 }
@@ -198,41 +172,26 @@ export const sharing: Feature = { option: 'shared', attach: (client, options) =>
 
 type Fields = { [key: string]: unknown };
 
-/** Payloads as plain data: an error loses its prototype on the way, so its fields are copied. */
-function toWire(payload: unknown): unknown {
-  if (payload instanceof Error) return plainError(payload);
-  const fields = payload as Fields | null;
-  if (!fields || !(fields.error instanceof Error)) return payload;
-  const out: Fields = {};
-  for (const key in fields) out[key] = fields[key];
-  out.error = plainError(fields.error);
-  return out;
+/**
+ * An event's payload as JSON text. Structured cloning (postMessage) would drop an error's own
+ * fields (code, transport, status...) and, in older engines, refuse an Error outright: each
+ * error travels as its fields, marked, and fromWire() makes it an Error again.
+ */
+function toWire(payload: unknown): string {
+  return JSON.stringify(payload, (key, value: unknown) => {
+    if (!(value instanceof Error)) return value;
+    const fields: Fields = { isError: true, message: value.message }; // message is not enumerable
+    for (const field in value) fields[field] = (value as unknown as Fields)[field];
+    return fields;
+  });
 }
 
-/** An error's own fields (code, transport, status...) plus its message, which is not enumerable. */
-function plainError(error: Error): Fields {
-  const out: Fields = { message: error.message, isError: true };
-  for (const key in error) out[key] = (error as unknown as Fields)[key];
-  return out;
-}
-
-/** The payload of toWire() with its errors made Errors again. */
-function fromWire(payload: unknown): unknown {
-  const fields = payload as Fields | null;
-  if (!fields || typeof fields !== 'object') return payload;
-  if (fields.isError) return errorFrom(fields);
-  const error = fields.error as Fields | null | undefined;
-  if (!error || !error.isError) return payload;
-  const out: Fields = {};
-  for (const key in fields) out[key] = fields[key];
-  out.error = errorFrom(error);
-  return out;
-}
-
-function errorFrom(fields: Fields): PushlineError {
-  const error = new Error(fields.message as string) as PushlineError;
-  for (const key in fields) {
-    if (key !== 'message' && key !== 'isError' && fields[key] !== undefined) (error as unknown as Fields)[key] = fields[key];
-  }
-  return error;
+/** The payload of toWire(), its errors made Errors again. */
+function fromWire(text: string): unknown {
+  return JSON.parse(text, (key, value: Fields | null) => {
+    if (!value || value.isError !== true) return value;
+    const error = new Error(value.message as string) as unknown as Fields;
+    for (const field in value) if (field !== 'isError') error[field] = value[field];
+    return error;
+  });
 }
