@@ -1,8 +1,8 @@
 /**
  * The seam between the client and its optional features (cross-tab sharing, upgrade back to
  * WebSocket, remembered transport): what a feature may see and do of the client (FeatureHost),
- * and where it joins the client's policy (FeatureHooks). Features get this narrow view, never the
- * client itself, so that the client's state changes only in client.ts.
+ * and where it joins the client's policy (FeatureHooks). Features see the client through this
+ * narrow type, and change it only through the functions here.
  */
 import type { Client } from '../client.js';
 import type { ClientSettings, Settings } from '../options.js';
@@ -18,50 +18,35 @@ export type TabRole = 'leader' | 'follower';
 /** The page events the client listens to (window's online/offline/pageshow, document's others). */
 export type PageEvent = 'online' | 'offline' | 'pageshow' | 'visibilitychange' | 'resume' | 'freeze';
 
-/** @internal What a feature may see and do of the client. */
+/**
+ * @internal What a feature may see of the client: the client itself, through this type (no
+ * adapter object, so a feature costs only its own code). What a feature may do to it goes
+ * through the functions at the end of this file.
+ */
 export interface FeatureHost {
   /** The base URL the client was given, made absolute. */
-  readonly baseUrl: string;
-  readonly settings: Readonly<Settings>;
-  state(): ClientState;
-  /** Whether a connection is open (the open frame arrived). */
-  isOpen(): boolean;
+  readonly _baseUrl: string;
+  readonly _settings: Readonly<Settings>;
+  readonly _state: ClientState;
   /** Index in `settings.transports` of the transport in use or being tried. */
-  transportIndex(): number;
+  readonly _transportIndex: number;
   /** The transport of the open connection, or null. */
-  transport(): TransportName | null;
+  readonly _transport: TransportName | null;
   /** Where the client resumes from: the last delivered id, or the server's `last` id before any. */
-  cursor(): string | null;
-  /** Starts the first connection at this transport instead of the first in the order. */
-  startAt(index: number): void;
+  readonly _cursor: string | null;
   /** Starts connecting now (a tab that has become the sharing leader). */
-  connect(): void;
-  /** Drops the connection and waits without reconnecting (a tab that follows another). */
-  disconnect(): void;
-  setRole(role: TabRole): void;
-  /**
-   * An event that happened in the leader tab: the state, transport and cursor follow it as if it
-   * had happened here (a message already delivered here is dropped), then this tab's listeners get it.
-   */
-  relayEvent<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K], leaderCursor: string | null): void;
+  _startAttempt(): void;
   /** Emits an event to this tab's listeners only (not to the features). */
-  emitLocal<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K]): void;
-  /**
-   * A message another tab handed over, numbered under that tab's identity (`sender`), to send
-   * for it until the server acknowledges it.
-   */
-  relaySend(sender: string, seq: number, data: string): void;
-  /** The leader tab says the server has every message of `sender` up to `seq`. */
-  acknowledge(sender: string, seq: number): void;
-  /** This tab's own messages the server has not acknowledged, oldest first. */
-  unacknowledged(): OutgoingMessage[];
+  _emitLocal<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K]): void;
+  /** The server (or the leader tab) says it has every message of `sender` up to `seq`. */
+  _acknowledge(sender: string, seq: number): void;
   /**
    * Opens a connection over transport `index` beside the open one and hands over to it once it
    * continues exactly where the open one is, without a message lost, repeated or reordered.
    * `done(true)` after the handover; `done(false)` when the probe failed, did not resume, or
    * the client's connection went away first.
    */
-  probe(index: number, done: (handedOver: boolean) => void): void;
+  _startProbe(index: number, done: (handedOver: boolean) => void): void;
 }
 
 /** @internal Where a feature joins the client's policy. Each hook is optional. */
@@ -98,58 +83,70 @@ export interface Feature {
   /** The option that turns it on. */
   readonly option: 'shared' | 'upgrade' | 'remember';
   /** @internal */
-  attach(client: Client, options: ClientSettings): FeatureHooks | null;
+  attach(host: FeatureHost, options: ClientSettings): FeatureHooks | null;
+}
+
+// ---- what a feature may do to the client ------------------------------------------------------
+// Here, in the one module that knows the client's insides, and only in the bundles of the
+// features that call them.
+
+/** Whether a connection is open (its open frame arrived). */
+export function isOpen(host: FeatureHost): boolean {
+  const attempt = (host as Client)._attempt;
+  return !!(attempt && attempt.openedAt);
+}
+
+/** Starts the first connection at this transport instead of the first in the order. */
+export function startAt(host: FeatureHost, index: number): void {
+  const client = host as Client;
+  client._transportIndex = client._roundStart = index;
+}
+
+/** Drops the connection and waits without reconnecting (a tab that follows another). */
+export function disconnect(host: FeatureHost): void {
+  const client = host as Client;
+  client._teardown();
+  client._state = 'connecting';
+}
+
+export function setRole(host: FeatureHost, role: TabRole): void {
+  (host as Client)._role = role;
 }
 
 /**
- * @internal The FeatureHost of a client: made here, in the one module that knows the client's
- * insides, so that a bundle without features carries none of it. Each feature's `attach` calls
- * it (`{ option, attach: (client, options) => setup(featureHost(client), options) }`, a literal:
- * a call at module level would keep the feature in every bundle).
+ * An event that happened in the leader tab: the state, transport and cursor follow it as if it
+ * had happened here (a message already delivered here is dropped), then this tab's listeners get it.
  */
-export function featureHost(client: Client): FeatureHost {
-  return {
-    baseUrl: client._baseUrl,
-    settings: client._settings,
-    state: () => client._state,
-    isOpen: () => !!(client._attempt && client._attempt.openedAt),
-    transportIndex: () => client._transportIndex,
-    transport: () => client._transport,
-    cursor: () => client._cursor,
-    startAt(index) {
-      client._transportIndex = client._roundStart = index;
-    },
-    connect: () => client._startAttempt(),
-    disconnect() {
-      client._teardown();
-      client._state = 'connecting';
-    },
-    setRole(role) {
-      client._role = role;
-    },
-    relayEvent(name, payload, leaderCursor) {
-      if (client._cursor === null) client._cursor = leaderCursor;
-      if (name === 'message') {
-        const id = (payload as ClientEvents['message']).id;
-        if (client._recentIds.has(id)) return; // delivered here already
-        client._recentIds.add(id);
-        client._cursor = client._lastEventId = id;
-      } else if (name === 'open') {
-        client._transport = (payload as ClientEvents['open']).transport;
-        client._state = 'open';
-      } else if (name === 'reconnecting') {
-        client._transport = null;
-        client._state = 'reconnecting';
-      }
-      client._emitLocal(name, payload);
-    },
-    emitLocal: (name, payload) => client._emitLocal(name, payload),
-    relaySend(sender, seq, data) {
-      client._outbox.relay(sender, seq, data);
-      client._flush();
-    },
-    acknowledge: (sender, seq) => client._acknowledge(sender, seq),
-    unacknowledged: () => client._outbox.messages.filter((message) => message.client === client._outbox.identity),
-    probe: (index, done) => client._startProbe(index, done),
-  };
+export function relayEvent<K extends keyof ClientEvents>(host: FeatureHost, name: K, payload: ClientEvents[K], leaderCursor: string | null): void {
+  const client = host as Client;
+  if (client._cursor === null) client._cursor = leaderCursor;
+  if (name === 'message') {
+    const id = (payload as ClientEvents['message']).id;
+    if (client._recentIds.has(id)) return; // delivered here already
+    client._recentIds.add(id);
+    client._cursor = client._lastEventId = id;
+  } else if (name === 'open') {
+    client._transport = (payload as ClientEvents['open']).transport;
+    client._state = 'open';
+  } else if (name === 'reconnecting') {
+    client._transport = null;
+    client._state = 'reconnecting';
+  }
+  client._emitLocal(name, payload);
+}
+
+/**
+ * A message another tab handed over, numbered under that tab's identity (`sender`), to send for
+ * it until the server acknowledges it.
+ */
+export function relaySend(host: FeatureHost, sender: string, seq: number, data: string): void {
+  const client = host as Client;
+  client._outbox.relay(sender, seq, data);
+  client._flush();
+}
+
+/** This tab's own messages the server has not acknowledged, oldest first. */
+export function unacknowledged(host: FeatureHost): OutgoingMessage[] {
+  const outbox = (host as Client)._outbox;
+  return outbox.messages.filter((message) => message.client === outbox.identity);
 }

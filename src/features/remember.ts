@@ -4,7 +4,7 @@
  * missing or throw (private modes, storage disabled): then nothing is remembered.
  */
 import type { ClientSettings } from '../options.js';
-import { featureHost, type Feature, type FeatureHooks, type FeatureHost } from './host.js';
+import { startAt, type Feature, type FeatureHooks, type FeatureHost } from './host.js';
 
 const PREFIX = 'pushline:transport:';
 /** How long a remembered transport is kept with `remember: true`: a day. */
@@ -63,11 +63,11 @@ function forget(origin: string): void {
 function remember(host: FeatureHost, options: ClientSettings): FeatureHooks | null {
   const ttl = options.remember === true ? DEFAULT_TTL : options.remember || 0;
   if (!ttl) return null;
-  const origin = host.baseUrl.split('/').slice(0, 3).join('/');
+  const origin = host._baseUrl.split('/').slice(0, 3).join('/');
   // Start where the last page load succeeded; fall back from there as usual.
   const known = recall(origin);
-  const transports = host.settings.transports;
-  for (let i = 0; i < transports.length; i++) if (transports[i].name === known) host.startAt(i);
+  const transports = host._settings.transports;
+  for (let i = 0; i < transports.length; i++) if (transports[i].name === known) startAt(host, i);
   return {
     opened: (transport) => save(origin, transport, ttl),
     failed: (wasOpen) => {
@@ -76,4 +76,4 @@ function remember(host: FeatureHost, options: ClientSettings): FeatureHooks | nu
   };
 }
 /** The remembered transport, for `createClient({ features })`: turned on by `remember`. */
-export const remembering: Feature = { option: 'remember', attach: (client, options) => remember(featureHost(client), options) };
+export const remembering: Feature = { option: 'remember', attach: remember };

@@ -9,7 +9,7 @@ import { canShare, elect, type Candidacy } from '../io/tabs.js';
 import type { ClientSettings } from '../options.js';
 import type { OutgoingMessage } from '../outbox.js';
 import type { ClientEvents } from '../types.js';
-import { featureHost, type Feature, type FeatureHooks, type FeatureHost, type TabRole } from './host.js';
+import { disconnect, isOpen, relayEvent, relaySend, setRole, unacknowledged, type Feature, type FeatureHooks, type FeatureHost, type TabRole } from './host.js';
 
 /** The shortest interval of the leader's pings (a quarter of heartbeatTimeout otherwise). */
 const MIN_PING_INTERVAL = 500;
@@ -39,7 +39,7 @@ type TabMessage =
  */
 function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null {
   if (!options.shared || !canShare()) return null;
-  const channelName = 'pushline:' + host.baseUrl;
+  const channelName = 'pushline:' + host._baseUrl;
   let channel: BroadcastChannel;
   let candidacy: Candidacy | null = null;
   let role: TabRole = 'follower';
@@ -58,7 +58,7 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
 
   /** A leader hands one of its client's events to the other tabs. */
   function postEvent<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K]): void {
-    post({ type: 'event', leadership, name, payload: toWire(payload), cursor: host.cursor() });
+    post({ type: 'event', leadership, name, payload: toWire(payload), cursor: host._cursor });
   }
 
   /** A follower posts one of its messages to the leader it knows (none known: it waits for one). */
@@ -68,7 +68,7 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
 
   function becomeRole(next: TabRole): void {
     role = next;
-    host.setRole(next);
+    setRole(host, next);
   }
 
   function standForLeader(): void {
@@ -77,28 +77,28 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
 
   /** This tab won the election: connect, resuming from what it delivered as a follower. */
   function lead(): void {
-    if (host.state() === 'closed') return;
+    if (host._state === 'closed') return;
     leadership = Math.random().toString(36).slice(2);
     becomeRole('leader');
-    host.connect(); // this tab's own unacknowledged messages go out once the connection opens
+    host._startAttempt(); // this tab's own unacknowledged messages go out once the connection opens
   }
 
   function follow(): void {
-    host.disconnect();
+    disconnect(host);
     becomeRole('follower');
     leaderHeardAt = Date.now();
   }
 
   function receive(message: TabMessage): void {
-    if (host.state() === 'closed') return;
+    if (host._state === 'closed') return;
     if (message.type === 'hello') {
       // A tab that just joined learns the state from the leader (not emitted again here).
-      const transport = host.transport();
-      if (role === 'leader' && host.isOpen() && transport) postEvent('open', { transport, resumed: true });
+      const transport = host._transport;
+      if (role === 'leader' && isOpen(host) && transport) postEvent('open', { transport, resumed: true });
       return;
     }
     if (message.type === 'send') {
-      if (role === 'leader' && message.leadership === leadership) host.relaySend(message.sender, message.seq, message.data);
+      if (role === 'leader' && message.leadership === leadership) relaySend(host, message.sender, message.seq, message.data);
       return;
     }
     if (role === 'leader') return;
@@ -106,12 +106,12 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
     // A new leader (its first ping, or its open): it gets every message of this tab the server has not acknowledged.
     if (message.leadership !== knownLeadership) {
       knownLeadership = message.leadership;
-      const pending = host.unacknowledged();
+      const pending = unacknowledged(host);
       for (let i = 0; i < pending.length; i++) postSend(pending[i]);
     }
-    if (message.type === 'ack') return host.acknowledge(message.sender, message.seq);
+    if (message.type === 'ack') return host._acknowledge(message.sender, message.seq);
     if (message.type === 'ping') return;
-    host.relayEvent(message.name, fromWire(message.payload) as never, message.cursor);
+    relayEvent(host, message.name, fromWire(message.payload) as never, message.cursor);
   }
 
   return {
@@ -122,7 +122,7 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
       channel.onmessage = (event) => receive(event.data as TabMessage);
       standForLeader();
       post({ type: 'hello' });
-      const heartbeat = host.settings.heartbeatTimeout;
+      const heartbeat = host._settings.heartbeatTimeout;
       pingTimer = setInterval(() => {
         if (role === 'leader') post({ type: 'ping', leadership });
         // A leader that stopped answering (a hung tab) loses its place (not with heartbeatTimeout 0).
@@ -168,7 +168,7 @@ function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null 
 }
 
 /** Cross-tab sharing, for `createClient({ features })`: turned on by `shared: true`. */
-export const sharing: Feature = { option: 'shared', attach: (client, options) => share(featureHost(client), options) };
+export const sharing: Feature = { option: 'shared', attach: share };
 
 type Fields = { [key: string]: unknown };
 

@@ -7,7 +7,7 @@
  */
 import { backoffDelay, type BackoffPolicy } from '../backoff.js';
 import type { ClientSettings } from '../options.js';
-import { featureHost, type Feature, type FeatureHooks, type FeatureHost } from './host.js';
+import { isOpen, type Feature, type FeatureHooks, type FeatureHost } from './host.js';
 
 /** The first probe's delay with `upgrade: true`. */
 const DEFAULT_FIRST_PROBE_DELAY = 30000;
@@ -18,7 +18,7 @@ const FIRST = 0;
 
 function upgrade(host: FeatureHost, options: ClientSettings): FeatureHooks | null {
   const firstDelay = options.upgrade === true ? DEFAULT_FIRST_PROBE_DELAY : options.upgrade || 0;
-  if (!firstDelay || host.settings.transports[FIRST].name !== 'websocket') return null;
+  if (!firstDelay || host._settings.transports[FIRST].name !== 'websocket') return null;
   // Each failed probe doubles the wait, up to ten minutes; no jitter (one client, one probe).
   const policy: BackoffPolicy = { initialDelay: firstDelay, maxDelay: MAX_PROBE_DELAY, factor: 2, jitter: 0 };
   let failedProbes = 0;
@@ -26,15 +26,15 @@ function upgrade(host: FeatureHost, options: ClientSettings): FeatureHooks | nul
   let due = false;
 
   function schedule(): void {
-    if (host.transportIndex() === FIRST || due) return; // already on WebSocket, or a probe is due
+    if (host._transportIndex === FIRST || due) return; // already on WebSocket, or a probe is due
     due = true;
     timer = setTimeout(() => {
       due = false;
-      if (!host.isOpen()) return;
-      host.probe(FIRST, (handedOver) => {
+      if (!isOpen(host)) return;
+      host._startProbe(FIRST, (handedOver) => {
         if (handedOver) {
           failedProbes = 0;
-        } else if (host.isOpen()) {
+        } else if (isOpen(host)) {
           // The probe failed while the connection stayed: wait longer before the next one.
           failedProbes++;
           schedule();
@@ -55,4 +55,4 @@ function upgrade(host: FeatureHost, options: ClientSettings): FeatureHooks | nul
 }
 
 /** Upgrade back to WebSocket, for `createClient({ features })`: turned on by `upgrade`. */
-export const upgrading: Feature = { option: 'upgrade', attach: (client, options) => upgrade(featureHost(client), options) };
+export const upgrading: Feature = { option: 'upgrade', attach: upgrade };
