@@ -41,8 +41,8 @@ export function sendFrame(message: OutgoingMessage, ownIdentity: string): string
 }
 
 export class Outbox {
-  /** Messages not yet acknowledged, oldest first. */
-  readonly messages: OutgoingMessage[] = [];
+  /** Messages not yet acknowledged, oldest first (replaced, not changed in place, when some leave). */
+  messages: OutgoingMessage[] = [];
   private nextSeq = 1;
 
   constructor(
@@ -52,29 +52,12 @@ export class Outbox {
     private readonly limit: number,
   ) {}
 
-  get full(): boolean {
-    return this.messages.length >= this.limit;
-  }
-
   /** Numbers and keeps one of this client's messages; null when the outbox is full. */
   add(data: string, done: SendCallback | null): OutgoingMessage | null {
-    if (this.full) return null;
+    if (this.messages.length >= this.limit) return null;
     const message: OutgoingMessage = { client: this.identity, seq: this.nextSeq++, data, done, writtenOn: 0 };
     this.messages.push(message);
     return message;
-  }
-
-  /**
-   * Keeps another tab's message, already numbered under that tab's identity (a sharing leader
-   * sends it for the follower). A message it holds already is not kept twice. Not bounded here:
-   * each tab bounds its own messages by its `sendQueueSize`.
-   */
-  relay(client: string, seq: number, data: string): void {
-    for (let i = 0; i < this.messages.length; i++) {
-      const each = this.messages[i];
-      if (each.client === client && each.seq === seq) return;
-    }
-    this.messages.push({ client, seq, data, done: null, writtenOn: 0 });
   }
 
   /**
@@ -90,25 +73,20 @@ export class Outbox {
       else kept.push(each);
     }
     if (!done.length) return done;
-    this.replaceWith(kept);
+    this.messages = kept;
     for (let i = 0; i < done.length; i++) settle(done[i], null);
     return done;
   }
 
   /** These messages will never reach the server: they leave with `error`. */
   fail(messages: OutgoingMessage[], error: PushlineError): void {
-    this.replaceWith(this.messages.filter((each) => messages.indexOf(each) < 0));
+    this.messages = this.messages.filter((each) => messages.indexOf(each) < 0);
     for (let i = 0; i < messages.length; i++) settle(messages[i], error);
   }
 
   /** Every message leaves with `error` (the client closed). */
   failAll(error: PushlineError): void {
     this.fail(this.messages.slice(), error);
-  }
-
-  private replaceWith(messages: OutgoingMessage[]): void {
-    this.messages.length = 0;
-    for (let i = 0; i < messages.length; i++) this.messages.push(messages[i]);
   }
 }
 

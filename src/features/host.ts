@@ -137,11 +137,14 @@ export function relayEvent<K extends keyof ClientEvents>(host: FeatureHost, name
 
 /**
  * A message another tab handed over, numbered under that tab's identity (`sender`), to send for
- * it until the server acknowledges it.
+ * it until the server acknowledges it. A message the outbox holds already is not kept twice. Not
+ * bounded here: each tab bounds its own messages by its `sendQueueSize`.
  */
 export function relaySend(host: FeatureHost, sender: string, seq: number, data: string): void {
   const client = host as Client;
-  client._outbox.relay(sender, seq, data);
+  const messages = client._outbox.messages;
+  for (let i = 0; i < messages.length; i++) if (messages[i].client === sender && messages[i].seq === seq) return;
+  messages.push({ client: sender, seq, data, done: null, writtenOn: 0 });
   client._flush();
 }
 
