@@ -497,7 +497,7 @@ export class Client {
         sendFailed(error, refused) {
           if (attempt !== client._attempt) return;
           client.emit('error', error);
-          if (refused) client._outbox.fail(refused, error);
+          client._outbox.fail(refused, error);
         },
       });
     } catch (e) {

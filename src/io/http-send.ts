@@ -6,10 +6,9 @@
  * WebSocket writes its own frames (transports/websocket.ts), so a WebSocket-only bundle carries
  * none of this.
  */
-import { backoffDelay, MAX_TIMER_DELAY, type BackoffPolicy } from '../backoff.js';
 import { parseRetryAfter, pushlineError } from '../errors.js';
 import { sendFrame, type OutgoingMessage } from '../outbox.js';
-import type { Sending, TransportEvents, TransportRequest } from '../transports/transport.js';
+import type { ConnectionLife, Sending, TransportEvents, TransportRequest } from '../transports/transport.js';
 import type { TransportName } from '../types.js';
 import { withQuery } from '../url.js';
 import { request as httpRequest, type PendingRequest } from './xhr.js';
@@ -19,8 +18,6 @@ import { request as httpRequest, type PendingRequest } from './xhr.js';
  * limit. A server that answers 413 gets one message per POST from then on.
  */
 const MAX_BATCH_CHARACTERS = 262144;
-/** The wait after a failed POST (network, 5xx, 408, 429), growing with each failure in a row. */
-const RETRY: BackoffPolicy = { initialDelay: 1000, maxDelay: 30000, factor: 2, jitter: 0.5 };
 const PAYLOAD_TOO_LARGE = 413;
 
 /**
@@ -51,26 +48,29 @@ export function parseAcks(text: string): { [client: string]: unknown } | null {
   }
 }
 
-/** The sending side of one HTTP connection: its POST in flight and its retry timer. */
+/**
+ * The sending side of one HTTP connection: its POST in flight. A POST that fails on the way
+ * (network, 5xx, 408, 429) ends the connection: the client reconnects with its backoff (and the
+ * server's Retry-After) and sends what is left on the next one, as after any other drop.
+ */
 export class HttpSender {
   private posting: PendingRequest | null = null;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private failedPosts = 0;
   private batchLimit = MAX_BATCH_CHARACTERS;
-  private closed = false;
 
   constructor(
     private readonly transport: TransportName,
     private readonly request: TransportRequest,
     private readonly events: TransportEvents,
+    /** The connection this sender belongs to: it ends it when a POST fails on the way. */
+    private readonly life: ConnectionLife,
   ) {}
 
-  /** POSTs what the outbox holds, one POST at a time; a no-op while one is in flight or waiting. */
+  /** POSTs what the outbox holds, one POST at a time; a no-op while one is in flight. */
   send(sending: Sending): void {
     const endpoint = this.request.sendEndpoint;
     const messages = sending.outbox.messages;
     // Without a send endpoint (`endpoints.send: false`) the messages wait for a WebSocket.
-    if (this.closed || this.posting || this.retryTimer !== undefined || !endpoint || !messages.length) return;
+    if (!this.life.live || this.posting || !endpoint || !messages.length) return;
     const acknowledging = sending.acknowledging;
     const identity = sending.outbox.identity;
     // To a server that does not acknowledge, one message per POST, its body the message itself.
@@ -84,10 +84,9 @@ export class HttpSender {
     const withCredentials = this.request.withCredentials;
     this.posting = httpRequest({ method: 'POST', url, headers, withCredentials, body: taken.body }, (response) => {
       this.posting = null;
-      if (this.closed) return;
+      if (!this.life.live) return;
       const status = response.status;
       if (status >= 200 && status < 300) {
-        this.failedPosts = 0;
         const acks = acknowledging ? parseAcks(response.text) : null;
         // Without acknowledgements in the answer, a success says the server took the whole batch.
         if (acks) {
@@ -104,26 +103,17 @@ export class HttpSender {
         return this.send(sending);
       }
       const retryAfter = parseRetryAfter(response.header('Retry-After'));
-      const error = pushlineError('send-failed', 'send: HTTP ' + status, this.transport, { status, retryAfter });
       if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
         // The server refused these messages: sent again, they would be refused again.
-        this.events.sendFailed(error, batch);
+        this.events.sendFailed(pushlineError('send-failed', 'send: HTTP ' + status, this.transport, { status }), batch);
         return this.send(sending);
       }
-      // A network error, 5xx, 408 or 429: kept, and sent again after a wait.
-      this.events.sendFailed(error, null);
-      const delay = Math.min(MAX_TIMER_DELAY, Math.max(backoffDelay(RETRY, ++this.failedPosts), retryAfter || 0));
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
-        this.send(sending);
-      }, delay);
+      this.life.end(pushlineError('closed', 'send: ' + (status ? 'HTTP ' + status : 'network error'), this.transport, { status, retryAfter }));
     });
   }
 
   /** The connection ended: the POST in flight is abandoned (its messages stay in the outbox). */
   close(): void {
-    this.closed = true;
-    clearTimeout(this.retryTimer);
     if (this.posting) this.posting.abort();
     this.posting = null;
   }

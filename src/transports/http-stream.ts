@@ -32,11 +32,11 @@ export interface HttpStreamOptions {
 
 export function openHttpStream(name: TransportName, request: TransportRequest, events: TransportEvents, options: HttpStreamOptions): Transport {
   let answered = false;
-  const sender = new HttpSender(name, request, events);
   const life = new ConnectionLife(events, () => {
     sender.close();
     stream.abort();
   });
+  const sender = new HttpSender(name, request, events, life);
   const read = options.reader(life);
   const stream = openTextStream(
     {

@@ -32,12 +32,12 @@ export const longpoll: TransportFactory = {
     let pending: PendingRequest | null = null;
     let idleTimer: ReturnType<typeof setTimeout> | undefined;
     let quickEmptyAnswers = 0;
-    const sender = new HttpSender('longpoll', request, events);
     const life = new ConnectionLife(events, () => {
       sender.close();
       clearTimeout(idleTimer);
       if (pending) pending.abort();
     });
+    const sender = new HttpSender('longpoll', request, events, life);
     const poll = () => {
       const sentAt = Date.now();
       pending = httpRequest(

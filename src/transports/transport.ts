@@ -68,10 +68,10 @@ export interface TransportEvents {
   /** The server has every message of client identity `sender` up to `seq`. */
   acknowledged(sender: string, seq: number): void;
   /**
-   * A send failed: `error` goes to the application. `refused`: the messages the server refused
-   * for good (they fail); null when they are kept and sent again.
+   * The server refused these messages for good (an HTTP 4xx): they fail with `error`, which goes
+   * to the application too. (A send that fails on the way ends the connection instead.)
    */
-  sendFailed(error: PushlineError, refused: OutgoingMessage[] | null): void;
+  sendFailed(error: PushlineError, refused: OutgoingMessage[]): void;
 }
 
 export interface Transport {

@@ -113,4 +113,74 @@ describe('HTTP edge cases (msw)', () => {
     // WebKit: msw holds the whole response, headers included, so it looks like a hang.
     expect(f.reason).to.equal(webkit ? 'timeout' : 'muted');
   });
+
+  describe('POST /send failures (PROTOCOL.md, "Client to server")', () => {
+    /**
+     * A long-poll server that acknowledges (its open frame has `ack`), and the POSTs it got. The
+     * POST with number `post` (from 1) of client identity `client` is answered by `answer`.
+     */
+    function longPollServer(answer: (post: number, client: string) => Response): { bodies: string[]; handshakes: () => number } {
+      const bodies: string[] = [];
+      let handshakes = 0;
+      worker.use(
+        http.get(BASE + '/poll', ({ request }) => {
+          if (!new URL(request.url).searchParams.get('session')) {
+            handshakes++;
+            return json([{ ...open(null), ack: 0 }]);
+          }
+          return new Promise((r) => setTimeout(() => r(json([{ type: 'ping' }])), 200));
+        }),
+        http.post(BASE + '/send', async ({ request }) => {
+          bodies.push(await request.text());
+          return answer(bodies.length, new URL(request.url).searchParams.get('client') ?? '');
+        }),
+      );
+      return { bodies, handshakes: () => handshakes };
+    }
+    const acknowledged = (client: string, seq: number) => json({ acks: { [client]: seq } });
+
+    it('a 503 with Retry-After ends the connection; the client waits that long, reconnects and sends the message again', async () => {
+      const server = longPollServer((post, id) => (post === 1 ? new HttpResponse('busy', { status: 503, headers: { 'Retry-After': '1' } }) : acknowledged(id, 1)));
+      client = connect(BASE, { transports: ['longpoll'], reconnect: { initialDelay: 20, jitter: 0 } });
+      await next(client, 'open');
+      const calls: (PushlineError | null)[] = [];
+      client.send('hello', (error) => calls.push(error));
+      const r = await next<ReconnectingEvent>(client, 'reconnecting');
+      expect([r.error.code, r.error.status, r.error.retryAfter]).to.deep.equal(['closed', 503, 1000]);
+      expect(r.delay).to.be.at.least(1000);
+      await waitFor(() => calls.length === 1, 'the done callback', 5000);
+      expect(calls).to.deep.equal([null]);
+      expect(server.handshakes()).to.equal(2);
+      expect(server.bodies).to.deep.equal(['[{"seq":1,"data":"hello"}]', '[{"seq":1,"data":"hello"}]']);
+    });
+
+    it('a 400 refuses the message for good: its callback and an error event say so, it is not sent again', async () => {
+      const server = longPollServer(() => new HttpResponse('no', { status: 400 }));
+      client = connect(BASE, { transports: ['longpoll'] });
+      await next(client, 'open');
+      const errors: PushlineError[] = [];
+      client.on('error', (e) => errors.push(e));
+      const calls: (PushlineError | null)[] = [];
+      client.send('refused', (error) => calls.push(error));
+      await waitFor(() => calls.length === 1, 'the done callback');
+      expect([calls[0]?.code, calls[0]?.status]).to.deep.equal(['send-failed', 400]);
+      expect(errors.map((e) => e.status)).to.deep.equal([400]);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(server.bodies.length).to.equal(1);
+      expect(client.state).to.equal('open');
+    });
+
+    it('a POST that fails on the network ends the connection; the message goes again on the next one', async () => {
+      const server = longPollServer((post, id) => (post === 1 ? HttpResponse.error() : acknowledged(id, 1)));
+      client = connect(BASE, { transports: ['longpoll'], reconnect: { initialDelay: 20, jitter: 0 } });
+      await next(client, 'open');
+      const calls: (PushlineError | null)[] = [];
+      client.send('again', (error) => calls.push(error));
+      const r = await next<ReconnectingEvent>(client, 'reconnecting');
+      expect([r.error.code, r.error.status]).to.deep.equal(['closed', 0]);
+      await waitFor(() => calls.length === 1, 'the done callback');
+      expect(calls).to.deep.equal([null]);
+      expect(server.bodies).to.deep.equal(['[{"seq":1,"data":"again"}]', '[{"seq":1,"data":"again"}]']);
+    });
+  });
 });

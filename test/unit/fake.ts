@@ -73,7 +73,7 @@ export class FakeConnection {
   }
 
   /** A send failed: `refused` are the messages the server refused for good, null to keep them. */
-  sendFailed(status: number, refused: OutgoingMessage[] | null): this {
+  sendFailed(status: number, refused: OutgoingMessage[]): this {
     this.events.sendFailed(pushlineError('send-failed', 'send: HTTP ' + status, this.transport, { status }), refused);
     return this;
   }

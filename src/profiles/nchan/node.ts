@@ -116,11 +116,11 @@ export function nodeFactory(
       };
       // nchan does not acknowledge: a message is done once a publishing WebSocket (nchan_pubsub)
       // has written it, or once the publisher location has answered its POST (docs/nchan.md).
-      const publisher = new HttpSender(name, request, events);
       const life = new ConnectionLife(events, () => {
         publisher.close();
         closeNode();
       });
+      const publisher = new HttpSender(name, request, events, life);
       const plan = planResume(cursor, options.recent, options.unnamedMessages);
       const openFrame: OpenFrame = { type: 'open', session: null, resumed: cursor !== null, last: null, gap: false, retry: null };
       const start = () => {
