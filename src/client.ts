@@ -18,7 +18,7 @@ import { newClientIdentity, Outbox, type SendCallback } from './outbox.js';
 import type { Frame, MessageFrame, OpenFrame } from './parse/frame.js';
 import { RecentIds } from './recent-ids.js';
 import type { Query, Transport, TransportFactory, TransportRequest } from './transports/transport.js';
-import type { ClientEvents, FailureClass, PushlineError, TransportName } from './types.js';
+import type { ClientEvents, ClientStats, EventMap, EventsOf, FailureClass, PushlineError, PushlineMessage, TransportName } from './types.js';
 
 export type { SendCallback };
 import { absoluteUrl, endpointUrl, SEND_PATH, withQuery } from './url.js';
@@ -50,6 +50,8 @@ const AUTH_RETRY_STEP = 2500;
 /** Unstable connections in a row on one transport before moving down the order. */
 const UNSTABLE_LIMIT = 3;
 const FEATURE_OPTIONS: Feature['option'][] = ['shared', 'upgrade', 'remember'];
+/** The client's own event names: a message of an application event with one of these names is emitted as `message` only. */
+const CLIENT_EVENTS: { [name in keyof ClientEvents]: true } = { open: true, message: true, gap: true, error: true, close: true, fallback: true, reconnecting: true };
 
 /** Page events of `window`; the others of PAGE_EVENTS are the document's. */
 const WINDOW_EVENTS: PageEvent[] = ['online', 'offline', 'pageshow'];
@@ -88,7 +90,7 @@ interface Attempt {
  * the ES5 bundle would carry Babel's inheritance helpers for it. A listener that throws does not
  * stop the others (see report()).
  */
-export class Client {
+export class Client<Events extends EventMap = {}> {
   // Members marked @internal are read and changed by features/host.ts, the one adapter between
   // the client and its optional features (which see only its narrow FeatureHost); the typings
   // leave them out, and the build renames them.
@@ -164,11 +166,16 @@ export class Client {
   private _acknowledging = false;
   private readonly _features: FeatureHooks[] = [];
   private readonly _onPageEvent: (event: Event) => void;
-  private _listeners: { [name: string]: Listener<unknown>[] | undefined } = {};
+  /** Keyed by event name, with no prototype: an application event may be called `constructor`. */
+  private _listeners: { [name: string]: Listener<unknown>[] | undefined } = Object.create(null);
+  /** How many times each event was emitted here, for stats(). */
+  private _emitted: { [name: string]: number } = Object.create(null);
+  private _resumes = 0;
+  private _bytes = 0;
 
   constructor(url: string, options: ClientSettings) {
     this._settings = resolveSettings(options);
-    this._baseUrl = absoluteUrl(url);
+    this._baseUrl = baseUrlOf(url);
     const lastEventId = options.lastEventId == null ? null : String(options.lastEventId);
     this._lastEventId = this._cursor = lastEventId;
     const reconnect = this._settings.reconnect;
@@ -252,12 +259,27 @@ export class Client {
     this._stop(null);
   }
 
-  on<K extends keyof ClientEvents>(name: K, listener: Listener<ClientEvents[K]>): this {
+  /** What happened so far, in counts (the demo page shows them; a support team may log them). */
+  stats(): ClientStats {
+    const emitted = this._emitted;
+    return {
+      attempts: this._attemptCount,
+      fallbacks: emitted.fallback || 0,
+      reconnects: emitted.reconnecting || 0,
+      resumes: this._resumes,
+      gaps: emitted.gap || 0,
+      messages: emitted.message || 0,
+      bytes: this._bytes,
+      roundTrip: this._roundTrip || null,
+    };
+  }
+
+  on<K extends keyof EventsOf<Events>>(name: K, listener: Listener<EventsOf<Events>[K]>): this {
     (this._listeners[name] || (this._listeners[name] = [])).push(listener as Listener<unknown>);
     return this;
   }
 
-  off<K extends keyof ClientEvents>(name: K, listener: Listener<ClientEvents[K]>): this {
+  off<K extends keyof EventsOf<Events>>(name: K, listener: Listener<EventsOf<Events>[K]>): this {
     const list = this._listeners[name];
     // Copy on write: an emit in progress keeps iterating the array it started with.
     if (list) {
@@ -266,8 +288,8 @@ export class Client {
     return this;
   }
 
-  once<K extends keyof ClientEvents>(name: K, listener: Listener<ClientEvents[K]>): this {
-    const wrapper: OnceListener<ClientEvents[K]> = (payload) => {
+  once<K extends keyof EventsOf<Events>>(name: K, listener: Listener<EventsOf<Events>[K]>): this {
+    const wrapper: OnceListener<EventsOf<Events>[K]> = (payload) => {
       this.off(name, wrapper);
       listener(payload);
     };
@@ -284,8 +306,28 @@ export class Client {
     }
   }
 
-  /** @internal Hands an event to this tab's listeners only. */
+  /**
+   * @internal Hands an event to this tab's listeners only (and to the logger). A message goes to
+   * `on('message')`, then, read by `decode`, to the listeners of its event name.
+   */
   _emitLocal<K extends keyof ClientEvents>(name: K, payload: ClientEvents[K]): void {
+    const logger = this._settings.logger;
+    if (logger) logger(name, payload);
+    this._emitted[name] = (this._emitted[name] || 0) + 1;
+    this._callListeners(name, payload);
+    const message = payload as PushlineMessage;
+    if (name !== 'message' || hasOwn(CLIENT_EVENTS, message.event) || this._isClosed()) return;
+    const decode = this._settings.decode;
+    let data: unknown = message.data;
+    try {
+      if (decode) data = decode(message.data, message.event);
+    } catch (e) {
+      return this.emit('error', pushlineError('protocol', 'decode failed on message ' + message.id + ': ' + e, this._transport, { id: message.id }));
+    }
+    this._callListeners(message.event, { data, id: message.id, event: message.event });
+  }
+
+  private _callListeners(name: string, payload: unknown): void {
     const list = this._listeners[name];
     if (list) for (let i = 0; i < list.length; i++) report(list[i], payload);
   }
@@ -320,8 +362,12 @@ export class Client {
   _startAttempt(): void {
     this._retryAt = 0;
     const settings = this._settings;
+    if (!this._baseUrl) {
+      return this._stop(pushlineError('options', 'no page to resolve a relative URL against: give an absolute one', null));
+    }
     if (!settings.transports.some((factory) => factory.supported())) {
-      return this._stop(pushlineError('no-transport', 'no supported transport', null));
+      const missing = settings.transports.map((factory) => factory.name + (factory.needs ? ' needs ' + factory.needs : ''));
+      return this._stop(pushlineError('no-transport', 'no supported transport (' + missing.join(', ') + ')', null));
     }
     // Offline: do not spin; the `online` event starts the next attempt.
     if (typeof navigator !== 'undefined' && navigator.onLine === false) {
@@ -381,6 +427,7 @@ export class Client {
         continue;
       }
       if (this._budget) this._budget.spend(startedAt);
+      if (settings.logger) settings.logger('attempt', { transport: factory.name });
       if (this._attempt) this._beside = attempt;
       else this._attempt = attempt;
       const timeout = settings.connectTimeout;
@@ -546,6 +593,7 @@ export class Client {
       return;
     }
     if (id) this._lastEventId = id;
+    this._bytes += frame.data.length;
     this.emit('message', { data: frame.data, id, event: frame.event });
   }
 
@@ -573,6 +621,7 @@ export class Client {
       this._roundStart = this._transportIndex = attempt.index;
       this._watchHeartbeat();
       this._callFeatures('opened', name);
+      if (frame.resumed) this._resumes++;
       this.emit('open', { transport: name, resumed: frame.resumed });
     }
     // A listener may have closed the client: check before each further step.
@@ -939,6 +988,24 @@ function isFatal(error: PushlineError): boolean {
 
 function copyInto(from: { [key: string]: string } | null | undefined, to: { [key: string]: string | null }): void {
   for (const key in from) to[key] = from[key];
+}
+
+/**
+ * The base URL made absolute. Outside a page (Node, a server-side render) a relative URL has
+ * nothing to be resolved against: '' then, and the client reports it through its `error` event
+ * instead of throwing where it was created. In a page a URL that cannot be parsed throws.
+ */
+function baseUrlOf(url: string): string {
+  try {
+    return absoluteUrl(url);
+  } catch (e) {
+    if (typeof document !== 'undefined' || typeof location !== 'undefined') throw e;
+    return '';
+  }
+}
+
+function hasOwn(object: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(object, key);
 }
 
 function now(): number {

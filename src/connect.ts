@@ -7,7 +7,7 @@ import { sse } from './transports/sse.js';
 import { streaming } from './transports/streaming.js';
 import type { TransportFactory } from './transports/transport.js';
 import { websocket } from './transports/websocket.js';
-import type { BuiltInTransport, ClientOptions, TransportName } from './types.js';
+import type { BuiltInTransport, ClientOptions, EventMap, TransportName } from './types.js';
 
 /** The registration of the built-in transports: a new one is its file plus a line here. */
 const BUILT_IN: { [K in BuiltInTransport]: TransportFactory } = { websocket, sse, streaming, longpoll };
@@ -26,7 +26,7 @@ export function transportsNamed(names: TransportName[]): TransportFactory[] {
 }
 
 /** connect() with these optional features on offer: none from the script tag, all from index.ts. */
-export function connectWith(url: string, options: ClientOptions | undefined, features: Feature[]): Client {
+export function connectWith<Events extends EventMap>(url: string, options: ClientOptions | undefined, features: Feature[]): Client<Events> {
   const given = options || {};
   const settings: ClientSettings = { ...given, transports: transportsNamed(given.transports || DEFAULT_TRANSPORTS), features };
   return new Client(url, settings);

@@ -6,7 +6,7 @@
 import { Client } from './client.js';
 import { connectWith } from './connect.js';
 import type { ClientSettings } from './options.js';
-import type { ClientOptions } from './types.js';
+import type { ClientOptions, EventMap } from './types.js';
 
 export { Client } from './client.js';
 export type { ClientSettings } from './options.js';
@@ -22,11 +22,15 @@ export type { Transport, TransportEvents, TransportFactory, TransportRequest } f
 export { PushlineEventSource, PushlineEventSource as EventSource, polyfill } from './eventsource.js';
 export type { EventSourceInit, PolyfillEvent } from './eventsource.js';
 export type * from './types.js';
+export type { SendCallback } from './outbox.js';
 
 export const version = '0.1.0';
 
-/** Opens a client on the server's base URL (absolute, or relative to the page). */
-export function connect(url: string, options?: ClientOptions): Client {
+/**
+ * Opens a client on the server's base URL (absolute, or relative to the page). `Events` types
+ * the application's events: `connect<{ chat: Chat }>(url, { decode: JSON.parse })`.
+ */
+export function connect<Events extends EventMap = {}>(url: string, options?: ClientOptions): Client<Events> {
   return connectWith(url, options, []);
 }
 
@@ -35,6 +39,6 @@ export function connect(url: string, options?: ClientOptions): Client {
  * features the site uses. `createClient(url, { transports: [websocket, longpoll] })`, and with
  * cross-tab sharing `createClient(url, { transports: [sse], shared: true, features: [sharing] })`.
  */
-export function createClient(url: string, options: ClientSettings): Client {
+export function createClient<Events extends EventMap = {}>(url: string, options: ClientSettings): Client<Events> {
   return new Client(url, options);
 }

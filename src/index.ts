@@ -8,7 +8,7 @@ import { connectWith } from './connect.js';
 import { remembering } from './features/remember.js';
 import { sharing } from './features/sharing.js';
 import { upgrading } from './features/upgrade.js';
-import type { ClientOptions } from './types.js';
+import type { ClientOptions, EventMap } from './types.js';
 
 // `connect` below takes the place of core's (a local export wins over `export *`).
 export * from './core.js';
@@ -17,7 +17,10 @@ export { sharing, upgrading, remembering };
 /** Every optional feature: connect() offers them all; each stays off until its option is set. */
 export const FEATURES: Feature[] = [sharing, upgrading, remembering];
 
-/** Opens a client on the server's base URL (absolute, or relative to the page). */
-export function connect(url: string, options?: ClientOptions): Client {
+/**
+ * Opens a client on the server's base URL (absolute, or relative to the page). `Events` types
+ * the application's events: `connect<{ chat: Chat }>(url, { decode: JSON.parse })`.
+ */
+export function connect<Events extends EventMap = {}>(url: string, options?: ClientOptions): Client<Events> {
   return connectWith(url, options, FEATURES);
 }

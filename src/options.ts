@@ -25,6 +25,8 @@ const DEFAULTS = {
   sendQueueSize: 10000,
   /** Ms a hidden page keeps its connection with `whenHidden: 'pause'`. */
   pauseAfter: 30000 as number | null,
+  decode: null as ((data: string, event: string) => unknown) | null,
+  logger: null as ((event: string, detail: unknown) => void) | null,
 };
 
 /**
@@ -56,6 +58,8 @@ export interface Settings {
   sendQueueSize: number;
   /** Ms hidden before the connection pauses, or null to keep it in hidden pages. */
   pauseAfter: number | null;
+  decode: ((data: string, event: string) => unknown) | null;
+  logger: ((event: string, detail: unknown) => void) | null;
 }
 
 /** The value of each key of `defaults` in `given`, or the default where `given` has none. */

@@ -110,6 +110,47 @@ export interface ClientEvents {
   reconnecting: ReconnectingEvent;
 }
 
+/**
+ * The application's own events: the event names its server publishes, each mapped to the type
+ * of its messages' `data` once `decode` has read it (a string without `decode`). For
+ * `connect<Events>()`: `client.on('chat', (m) => m.data)` is then typed.
+ */
+export type EventMap = { [event: string]: unknown };
+
+/** A message of one of the application's events, as `on('<event name>')` gets it. */
+export interface AppMessage<D> {
+  /** The payload: what `decode` returned for it, or the text as published without `decode`. */
+  data: D;
+  id: string;
+  event: string;
+}
+
+/**
+ * What `on`, `once` and `off` take: the client's events, and each of the application's (every
+ * message is also emitted under its event name, unless that name is one of the client's).
+ */
+export type EventsOf<E extends EventMap> = ClientEvents & { [K in Exclude<keyof E, keyof ClientEvents> & string]: AppMessage<E[K]> };
+
+/** `client.stats()`: counts since the client was created (this tab's, with `shared: true`). */
+export interface ClientStats {
+  /** Connection attempts started (races and probes included). */
+  attempts: number;
+  /** `fallback` events. */
+  fallbacks: number;
+  /** `reconnecting` events. */
+  reconnects: number;
+  /** Connections that opened by resuming from the last event id. */
+  resumes: number;
+  /** `gap` events. */
+  gaps: number;
+  /** Messages delivered. */
+  messages: number;
+  /** Characters of message data delivered. */
+  bytes: number;
+  /** Ms from the start of the last attempt that got an answer to that answer; null before any. */
+  roundTrip: number | null;
+}
+
 export interface ReconnectOptions {
   /** First delay in ms [500]. */
   initialDelay?: number;
@@ -209,4 +250,16 @@ export interface ClientOptions {
    * sent) [10000]: bursts while connected fit; past it send() returns false with `queue-full`.
    */
   sendQueueSize?: number;
+  /**
+   * Reads the data of messages of the application's events (those with an event name) before
+   * `on('<event name>')` gets them, e.g. `JSON.parse` [none: the text]. `on('message')` always
+   * gets the text. A message it throws on is reported (`error`, code `protocol`) and not emitted
+   * under its name.
+   */
+  decode?: (data: string, event: string) => unknown;
+  /**
+   * Called with every event the client emits and with each connection attempt it starts
+   * (`'attempt'`, `{ transport }`): a log for support teams [none]. `client.stats()` has the counts.
+   */
+  logger?: (event: string, detail: unknown) => void;
 }

@@ -32,7 +32,7 @@ import { sse } from '../transports/sse.js';
 import { streaming } from '../transports/streaming.js';
 import type { TransportFactory } from '../transports/transport.js';
 import { websocket } from '../transports/websocket.js';
-import type { BuiltInTransport, ClientOptions, TransportName } from '../types.js';
+import type { BuiltInTransport, ClientOptions, EventMap, TransportName } from '../types.js';
 import { absoluteUrl } from '../url.js';
 import { longpollConnect } from './nchan/longpoll.js';
 import { multipartConnect } from './nchan/multipart.js';
@@ -149,6 +149,6 @@ export function nchan(url: NchanUrls, options?: NchanOptions): ClientSettings {
 }
 
 /** `createClient(url, nchan(url, options))` in one call; with several nodes, on the first. */
-export function connectNchan(url: NchanUrls, options?: NchanOptions): Client {
+export function connectNchan<Events extends EventMap = {}>(url: NchanUrls, options?: NchanOptions): Client<Events> {
   return new Client(typeof url === 'string' ? url : url[0], nchan(url, options));
 }

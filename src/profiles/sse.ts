@@ -19,7 +19,7 @@ import type { ClientSettings } from '../options.js';
 import { createSseParser } from '../parse/sse.js';
 import { openHttpStream } from '../transports/http-stream.js';
 import type { TransportFactory } from '../transports/transport.js';
-import type { ClientOptions } from '../types.js';
+import type { ClientOptions, EventMap } from '../types.js';
 import { absoluteUrl, withQuery } from '../url.js';
 
 export interface SseOptions extends Omit<ClientOptions, 'transports' | 'endpoints' | 'delimiter' | 'upgrade' | 'remember'> {
@@ -139,6 +139,6 @@ export function plainSse(url: string, options?: SseOptions): ClientSettings {
 }
 
 /** `createClient(url, plainSse(url, options))` in one call. */
-export function connectSse(url: string, options?: SseOptions): Client {
+export function connectSse<Events extends EventMap = {}>(url: string, options?: SseOptions): Client<Events> {
   return new Client(url, plainSse(url, options));
 }

@@ -26,6 +26,7 @@ export const longpoll: TransportFactory = {
   name: 'longpoll',
   path: '/poll',
   supported: () => typeof XMLHttpRequest !== 'undefined',
+  needs: 'XMLHttpRequest',
   open(request, events) {
     let answered = false;
     let session: string | null = null;

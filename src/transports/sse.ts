@@ -20,6 +20,7 @@ export const sse: TransportFactory = {
   name: 'sse',
   path: '/sse',
   supported: () => typeof XMLHttpRequest !== 'undefined',
+  needs: 'XMLHttpRequest',
   open(request, events) {
     const headers = request.headers();
     headers.Accept = 'text/event-stream';

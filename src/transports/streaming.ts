@@ -21,6 +21,7 @@ export const streaming: TransportFactory = {
   name: 'streaming',
   path: '/stream',
   supported: () => typeof XMLHttpRequest !== 'undefined',
+  needs: 'XMLHttpRequest',
   open(request, events) {
     const delimiter = request.delimiter === DEFAULT_DELIMITER ? null : request.delimiter;
     return openHttpStream('streaming', request, events, {

@@ -90,6 +90,8 @@ export interface TransportFactory {
   readonly path: string;
   /** Whether this browser has what the transport needs. */
   supported(): boolean;
+  /** What that is, for the `no-transport` error where it is missing (e.g. 'WebSocket'). */
+  readonly needs?: string;
   open(request: TransportRequest, events: TransportEvents): Transport;
 }
 

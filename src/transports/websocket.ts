@@ -27,6 +27,7 @@ export const websocket: TransportFactory = {
   path: '/ws',
   // Old Safari reports typeof WebSocket === 'object'.
   supported: () => typeof WebSocket !== 'undefined',
+  needs: 'WebSocket',
   open(request, events) {
     const socket = new WebSocket(webSocketUrl(request.url({ access_token: request.token() })));
     let opened = false;

@@ -55,7 +55,8 @@ const sorted = (list) => [...list].sort();
 
 /** The `{ … }` body of `interface Name` or `declare class Name` in the .d.ts. */
 function body(kind, name) {
-  const m = new RegExp(`(?:^|\\n)(?:declare )?${kind} ${name}\\b[^{]*\\{`).exec(dts);
+  // Type parameters may hold braces (`Client<Events extends EventMap = {}>`): skip them whole.
+  const m = new RegExp(`(?:^|\\n)(?:declare )?${kind} ${name}\\b(?:<(?:[^<>]|<[^<>]*>)*>)?[^{]*\\{`).exec(dts);
   assert.ok(m, `dist/pushline.d.ts declares no ${kind} ${name}`);
   let depth = 1;
   let i = m.index + m[0].length;
