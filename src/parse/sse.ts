@@ -28,9 +28,8 @@ export interface SseHandlers {
 }
 
 export interface SseParser {
+  /** The next piece of the stream. A new connection takes a new parser: nothing cut off carries over. */
   push(chunk: string): void;
-  /** Forget any partial line or event (the stream ended; an incomplete event is never dispatched). */
-  reset(): void;
   /** The last event id seen so far (the id buffer, updated on dispatch). */
   readonly lastEventId: string;
 }
@@ -72,7 +71,8 @@ export function createSseParser(handlers: SseHandlers, initialLastEventId?: stri
   let hasData = false;
   let type = '';
   let idBuffer = initialLastEventId || '';
-  const state = { lastEventId: idBuffer };
+  /** The id buffer as of the last dispatch (of any event, even one without data). */
+  let lastEventId = idBuffer;
 
   /**
    * One line, s[start, end), read in place: only the field's value is sliced out. Kept small (the
@@ -121,7 +121,7 @@ export function createSseParser(handlers: SseHandlers, initialLastEventId?: stri
   }
 
   function dispatch(): void {
-    state.lastEventId = idBuffer;
+    lastEventId = idBuffer;
     if (!hasData) {
       type = '';
       return;
@@ -187,19 +187,10 @@ export function createSseParser(handlers: SseHandlers, initialLastEventId?: stri
     return pos;
   }
 
-  function reset(): void {
-    pending = '';
-    afterCR = false;
-    data = '';
-    hasData = false;
-    type = '';
-  }
-
   return {
     push,
-    reset,
     get lastEventId() {
-      return state.lastEventId;
+      return lastEventId;
     },
   };
 }
