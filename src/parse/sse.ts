@@ -6,10 +6,10 @@
  * Input is decoded text: UTF-8 decoding, including dropping one leading BOM, is the reader's job
  * (TextDecoder and XHR's responseText both do it), so a second U+FEFF stays data as the spec says.
  *
- * Linear in the input for any chunking: line ends are found with indexOf (in a chunk without CR,
- * one search per line; with CR, both positions are cached so a line never rescans the chunk),
- * lines are read in place in the chunk, and a line split over many chunks is appended to a
- * string that V8 keeps as a rope and copies once, when the line is complete.
+ * Linear in the input for any chunking: line ends are found with indexOf, the CR and LF positions
+ * cached so that a line never rescans the chunk; lines are read in place in the chunk; and a line
+ * split over many chunks is appended to a string that V8 keeps as a rope and copies once, when
+ * the line is complete.
  */
 export interface SseEvent {
   /** Event type: the `event` field, or 'message'. */
@@ -79,7 +79,6 @@ export function createSseParser(handlers: SseHandlers, initialLastEventId?: stri
    * rare fields are in other()) so that V8 inlines it into push()'s loop: ~5 % on small events.
    */
   function line(s: string, start: number, end: number): void {
-    if (start === end) return dispatch();
     // The two fields of nearly every line first: "data:" and "id:".
     if (isDataField(s, start)) {
       const value = s.slice(valueStart(s, start + 4), end);
@@ -134,57 +133,38 @@ export function createSseParser(handlers: SseHandlers, initialLastEventId?: stri
   }
 
   function push(chunk: string): void {
-    let pos = 0;
-    const len = chunk.length;
-    if (afterCR && len) {
+    let start = 0;
+    if (afterCR && chunk) {
       afterCR = false;
-      if (chunk.charCodeAt(0) === LF) pos = 1;
+      if (chunk.charCodeAt(0) === LF) start = 1; // the LF of a CRLF cut in two
     }
-    let cr = chunk.indexOf('\r', pos);
-    let lf = chunk.indexOf('\n', pos);
-    let end = cr < 0 ? lf : lf < 0 || cr < lf ? cr : lf;
-    if (pending) {
-      // The incomplete line goes on to the first line end of this chunk, if there is one.
-      if (end < 0) {
-        pending += pos ? chunk.slice(pos) : chunk;
-        return;
+    // CR, LF and CRLF end a line. Each search result is kept until the loop passes it: in a chunk
+    // without CR (the usual case) the CR search runs once.
+    let cr = chunk.indexOf('\r', start);
+    let lf = chunk.indexOf('\n', start);
+    for (;;) {
+      if (cr >= 0 && cr < start) cr = chunk.indexOf('\r', start);
+      if (lf >= 0 && lf < start) lf = chunk.indexOf('\n', start);
+      const end = cr < 0 ? lf : lf < 0 || cr < lf ? cr : lf;
+      if (end < 0) break;
+      if (pending) {
+        // The incomplete line ends here: copied once, now that it is whole.
+        const text = pending + chunk.slice(start, end);
+        pending = '';
+        line(text, 0, text.length);
+      } else if (end === start) {
+        dispatch(); // the blank line after each event
+      } else {
+        line(chunk, start, end);
       }
-      const text = pending + chunk.slice(pos, end);
-      pending = '';
-      pos = next(chunk, end, cr);
-      line(text, 0, text.length);
-    }
-    if (cr < 0) {
-      // No CR in this chunk (the usual case): LF is the only line end, one search per line.
-      if (lf >= 0 && lf < pos) lf = chunk.indexOf('\n', pos);
-      while (lf >= 0) {
-        if (lf === pos) dispatch(); // the blank line after each event: one call, not two
-        else line(chunk, pos, lf);
-        pos = lf + 1;
-        lf = chunk.indexOf('\n', pos);
-      }
-    } else {
-      // CR, LF or CRLF: both searches are cached, so a line costs one search, not a rescan.
-      while (pos < len) {
-        if (cr >= 0 && cr < pos) cr = chunk.indexOf('\r', pos);
-        if (lf >= 0 && lf < pos) lf = chunk.indexOf('\n', pos);
-        end = cr < 0 ? lf : lf < 0 || cr < lf ? cr : lf;
-        if (end < 0) break;
-        line(chunk, pos, end);
-        pos = next(chunk, end, cr);
+      start = end + 1;
+      if (end === cr) {
+        // The LF right after a CR belongs to it, even at the start of the next chunk.
+        if (start === chunk.length) afterCR = true;
+        else if (chunk.charCodeAt(start) === LF) start++;
       }
     }
-    if (pos < len) pending = pos ? chunk.slice(pos) : chunk;
-  }
-
-  /** Where the next line starts after a line end at `end`: past a CRLF pair, or notes a CR at the chunk's end. */
-  function next(chunk: string, end: number, cr: number): number {
-    const pos = end + 1;
-    if (end === cr) {
-      if (pos === chunk.length) afterCR = true;
-      else if (chunk.charCodeAt(pos) === LF) return pos + 1;
-    }
-    return pos;
+    if (start < chunk.length) pending += chunk.slice(start);
   }
 
   return {
