@@ -86,8 +86,8 @@ function viaFetch(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
       reader.read().then((r) => {
         if (!live) return;
         if (r.done) {
-          const rest = decoder.decode();
-          if (rest) h.chunk(rest);
+          // The decoder is not flushed: what it holds is the start of a character cut off by the
+          // end, which could only end as U+FFFD inside a line or frame that is incomplete anyway.
           live = false;
           h.end(false);
           return;
