@@ -88,7 +88,7 @@ class ListenerTarget {
       Object.defineProperty(event, 'target', thisTarget);
       Object.defineProperty(event, 'currentTarget', thisTarget);
     } catch (e) {
-      event.target = this; // a plain object where the engine builds no Event (makeEvent)
+      // Only where an engine's Event has its own read-only target (no ES5 engine's plain object).
     }
     const list = this._listeners['$' + event.type];
     if (list) {
