@@ -37,7 +37,6 @@ export interface SseParser {
 const DIGITS = /^\d+$/;
 const LF = 10;
 const SPACE = 32;
-const COLON = 58;
 
 /** Where a field's value starts: after the colon at `colon` and one optional space. */
 function valueStart(s: string, colon: number): number {
@@ -72,16 +71,16 @@ export function createSseParser(handlers: SseHandlers, initialLastEventId?: stri
       if (value.indexOf('\0') < 0) idBuffer = value;
       return;
     }
-    if (s.charCodeAt(start) === COLON) {
-      if (handlers.comment) handlers.comment(s.slice(start + 1, end));
-      return;
-    }
     other(s.slice(start, end));
   }
 
-  /** Any other line, as the spec reads it: field, optional colon and one optional space, value. */
+  /** Any other line, as the spec reads it: a comment, or field, optional colon and one optional space, value. */
   function other(text: string): void {
     const colon = text.indexOf(':');
+    if (colon === 0) {
+      if (handlers.comment) handlers.comment(text.slice(1));
+      return;
+    }
     let field = text;
     let value = '';
     if (colon > 0) {
