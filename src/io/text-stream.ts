@@ -106,13 +106,10 @@ function viaXhr(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
   let seen = 0;
   let live = true;
   let answered = false;
-  const stop = () => {
-    live = false;
-    xhr.onreadystatechange = xhr.onprogress = null;
-  };
+  // Every handler checks `live`: nothing is reported after an abort or the end.
   const abort = () => {
     if (!live) return;
-    stop();
+    live = false;
     xhr.abort();
   };
   const read = () => {
@@ -140,7 +137,7 @@ function viaXhr(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
     }
     if (state >= 3 && answered) read();
     if (state === 4) {
-      stop();
+      live = false;
       h.end(!answered);
     }
   };
