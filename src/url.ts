@@ -6,29 +6,28 @@ export const SEND_PATH = '/send';
 
 /** `scheme://host[:port]` of an absolute URL (user info left out). */
 const ORIGIN = /^([a-z][a-z\d+.-]*:\/\/)(?:[^/?#]*@)?([^/?#]*)/i;
-const WEB_SCHEME = /^(https?|wss?):/i;
 
 /**
  * Absolute URL, relative to the page's base URL (as fetch, XHR and the native EventSource resolve
  * it: a <base href>, or the parent's URL in an about:srcdoc frame). Throws a `SyntaxError`
  * DOMException, as `new WebSocket()` and `new EventSource()` do, for a URL that cannot be parsed,
  * and for a host the URL standard refuses but an engine's parser lets through: Chromium
- * percent-encodes the spaces of `http://a b/`, and no valid web host keeps a '%'.
+ * percent-encodes the spaces of `http://a b/`, and no valid host keeps a '%'.
  */
 export function absoluteUrl(url: string): string {
   const page = (typeof document !== 'undefined' && document.baseURI) || (typeof location !== 'undefined' ? location.href : undefined);
-  let href = '';
+  let parsed: { href: string; hostname: string } | null = null;
   try {
-    href = new URL(url, page).href;
+    parsed = new URL(url, page);
   } catch (e) {
     // Engines without a URL constructor (IE 11) resolve through an anchor element.
     if (typeof document !== 'undefined' && typeof URL !== 'function') {
       const anchor = document.createElement('a');
       anchor.href = url;
-      if (WEB_SCHEME.test(anchor.href)) href = anchor.href;
+      if (/^(https?|wss?):/i.test(anchor.href)) parsed = anchor;
     }
   }
-  if (href && !(WEB_SCHEME.test(href) && originOf(href).indexOf('%') >= 0)) return href;
+  if (parsed && parsed.hostname.indexOf('%') < 0) return parsed.href;
   const message = 'Pushline: invalid URL "' + url + '"';
   let error: Error;
   try {
