@@ -8,7 +8,7 @@
  */
 import { report } from './emitter.js';
 import { openTextStream, type TextStream } from './io/text-stream.js';
-import { createSseParser } from './parse/sse.js';
+import { createSseParser, EVENT_STREAM } from './parse/sse.js';
 import { absoluteUrl, originOf, withQuery } from './url.js';
 
 export interface EventSourceInit {
@@ -55,7 +55,6 @@ const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
 const DEFAULT_RETRY_MS = 3000;
-const EVENT_STREAM = /^text\/event-stream\s*(;|$)/i;
 /** The events with a handler property (`onopen`, ...). */
 const HANDLER_TYPES = ['open', 'message', 'error'];
 /** Schemes a request can fetch. The connection to any other (ftp:, mailto:, javascript:) fails. */

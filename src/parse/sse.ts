@@ -34,6 +34,8 @@ export interface SseParser {
   readonly lastEventId: string;
 }
 
+/** The content type of an event stream, parameters allowed (`text/event-stream; charset=utf-8`). */
+export const EVENT_STREAM = /^text\/event-stream\s*(;|$)/i;
 const DIGITS = /^\d+$/;
 const LF = 10;
 const SPACE = 32;
