@@ -28,6 +28,16 @@ export function transportsNamed(names: TransportName[]): TransportFactory[] {
 /** connect() with these optional features on offer: none from the script tag, all from index.ts. */
 export function connectWith<Events extends EventMap>(url: string, options: ClientOptions | undefined, features: Feature[]): Client<Events> {
   const given = options || {};
-  const settings: ClientSettings = { ...given, transports: transportsNamed(given.transports || DEFAULT_TRANSPORTS), features };
+  // Copied by a loop, not `{ ...given }`: Babel lowers object spread to a helper that the script
+  // tag would carry for this one line.
+  const settings = {} as ClientSettings;
+  copyOptions(given, settings);
+  settings.transports = transportsNamed(given.transports || DEFAULT_TRANSPORTS);
+  settings.features = features;
   return new Client(url, settings);
+}
+
+/** Copies each own and inherited enumerable option, as object spread would copy the own ones. */
+function copyOptions(from: object, to: object): void {
+  for (const key in from) (to as Record<string, unknown>)[key] = (from as Record<string, unknown>)[key];
 }

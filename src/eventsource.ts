@@ -8,8 +8,8 @@
  */
 import { report } from './emitter.js';
 import { openTextStream, type TextStream } from './io/text-stream.js';
-import { createSseParser } from './parse/sse.js';
-import { absoluteUrl, withQuery } from './url.js';
+import { createSseParser, EVENT_STREAM } from './parse/sse.js';
+import { absoluteUrl, originOf, withQuery } from './url.js';
 
 export interface EventSourceInit {
   /** Send cookies and HTTP auth to a cross-origin server (as the native option). */
@@ -55,13 +55,10 @@ const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
 const DEFAULT_RETRY_MS = 3000;
-const EVENT_STREAM = /^text\/event-stream\s*(;|$)/i;
 /** The events with a handler property (`onopen`, ...). */
 const HANDLER_TYPES = ['open', 'message', 'error'];
 /** Schemes a request can fetch. The connection to any other (ftp:, mailto:, javascript:) fails. */
 const FETCHABLE_SCHEME = /^(https?|data|blob):/i;
-/** `scheme://host[:port]` of an absolute URL (user info left out): its origin. */
-const ORIGIN = /^([a-z][a-z\d+.-]*:\/\/)(?:[^/?#]*@)?([^/?#]*)/i;
 
 /**
  * The fallback of engines without a constructible EventTarget (IE 11, Safari before 14): the
@@ -90,7 +87,7 @@ class ListenerTarget {
       Object.defineProperty(event, 'target', thisTarget);
       Object.defineProperty(event, 'currentTarget', thisTarget);
     } catch (e) {
-      event.target = this; // a plain object where the engine builds no Event (makeEvent)
+      // Only where an engine's Event has its own read-only target (no ES5 engine's plain object).
     }
     const list = this._listeners['$' + event.type];
     if (list) {
@@ -178,7 +175,7 @@ export class PushlineEventSource extends EventTargetBase {
     super();
     this._init = init || {};
     this.withCredentials = !!this._init.withCredentials;
-    this.url = parseUrl(String(url));
+    this.url = absoluteUrl(String(url));
     // The handler properties are called by a listener registered first: a handler runs before
     // the addEventListener listeners (the native one keeps the order in which they were set).
     const callHandler = (event: Event) => {
@@ -324,41 +321,10 @@ export class PushlineEventSource extends EventTargetBase {
   }
 }
 
-/**
- * The absolute URL. Else a `SyntaxError` DOMException, as the native constructor throws (an
- * Error named SyntaxError where the engine cannot build a DOMException), also for a host the
- * URL standard refuses but an engine's parser lets through: Chromium percent-encodes the spaces
- * of `http://a b/`, and no valid host keeps a '%'.
- */
-function parseUrl(url: string): string {
-  let href = '';
-  try {
-    href = absoluteUrl(url);
-  } catch (e) {
-    // thrown below, as a DOMException
-  }
-  if (href && (!/^https?:/i.test(href) || originOf(href).indexOf('%') < 0)) return href;
-  const message = 'Pushline: invalid URL "' + url + '"';
-  let error: Error;
-  try {
-    error = new DOMException(message, 'SyntaxError');
-  } catch (e) {
-    error = new Error(message); // IE 11 cannot build a DOMException
-    error.name = 'SyntaxError';
-  }
-  throw error;
-}
-
 /** The origin of the page or worker (self.origin: also right in about:srcdoc and blob: realms). */
 function pageOrigin(): string {
   if (typeof self !== 'undefined' && self.origin) return self.origin;
   return typeof location !== 'undefined' ? originOf(location.href) : ''; // IE 11
-}
-
-/** `scheme://host[:port]` of an absolute URL, or '' (data:, blob:). */
-function originOf(url: string): string {
-  const match = ORIGIN.exec(url);
-  return match ? (match[1] + match[2]).toLowerCase() : '';
 }
 
 /**

@@ -86,8 +86,8 @@ function viaFetch(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
       reader.read().then((r) => {
         if (!live) return;
         if (r.done) {
-          const rest = decoder.decode();
-          if (rest) h.chunk(rest);
+          // The decoder is not flushed: what it holds is the start of a character cut off by the
+          // end, which could only end as U+FFFD inside a line or frame that is incomplete anyway.
           live = false;
           h.end(false);
           return;
@@ -106,13 +106,10 @@ function viaXhr(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
   let seen = 0;
   let live = true;
   let answered = false;
-  const stop = () => {
-    live = false;
-    xhr.onreadystatechange = xhr.onprogress = null;
-  };
+  // Every handler checks `live`: nothing is reported after an abort or the end.
   const abort = () => {
     if (!live) return;
-    stop();
+    live = false;
     xhr.abort();
   };
   const read = () => {
@@ -140,7 +137,7 @@ function viaXhr(opts: TextStreamOptions, h: TextStreamHandlers): TextStream {
     }
     if (state >= 3 && answered) read();
     if (state === 4) {
-      stop();
+      live = false;
       h.end(!answered);
     }
   };

@@ -65,16 +65,21 @@ function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+/** A string no longer than MAX_ID: an id, or a client identity. */
+function isId(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_ID;
+}
+
 export function decodeFrame(value: unknown): Frame | null {
   if (!value || typeof value !== 'object' || value instanceof Array) return null;
   const o = value as JsonObject;
   const type = o.type;
   if (type === undefined) {
-    if (typeof o.id !== 'string' || o.id.length > MAX_ID || typeof o.data !== 'string') return null;
+    if (!isId(o.id) || typeof o.data !== 'string') return null;
     const frame: MessageFrame = { type: 'message', id: o.id, data: o.data, event: stringOrNull(o.event) || 'message' };
     const prev = o.prev;
     if (prev !== undefined) {
-      if (prev !== null && (typeof prev !== 'string' || prev.length > MAX_ID)) return null;
+      if (prev !== null && !isId(prev)) return null;
       frame.prev = prev;
     }
     return frame;
@@ -83,13 +88,13 @@ export function decodeFrame(value: unknown): Frame | null {
     // JSON numbers past the double range parse to Infinity: not a delay anyone can wait for.
     const retry = typeof o.retry === 'number' && o.retry >= 0 && isFinite(o.retry) ? o.retry : null;
     const last = stringOrNull(o.last);
-    if (last && last.length > MAX_ID) return null;
+    if (last && !isId(last)) return null;
     const frame: OpenFrame = { type: 'open', session: stringOrNull(o.session), resumed: o.resumed === true, last, gap: o.gap === true, retry };
     if (isSequence(o.ack)) frame.ack = o.ack;
     return frame;
   }
   if (type === 'ack') {
-    if (typeof o.client !== 'string' || o.client.length > MAX_ID || !isSequence(o.seq)) return null;
+    if (!isId(o.client) || !isSequence(o.seq)) return null;
     return { type: 'ack', client: o.client, seq: o.seq };
   }
   if (type === 'ping') return { type: 'ping' };

@@ -6,10 +6,10 @@
  * Input is decoded text: UTF-8 decoding, including dropping one leading BOM, is the reader's job
  * (TextDecoder and XHR's responseText both do it), so a second U+FEFF stays data as the spec says.
  *
- * Linear in the input for any chunking: line ends are found with indexOf (in a chunk without CR,
- * one search per line; with CR, both positions are cached so a line never rescans the chunk),
- * lines are read in place in the chunk, and a line split over many chunks is appended to a
- * string that V8 keeps as a rope and copies once, when the line is complete.
+ * Linear in the input for any chunking: line ends are found with indexOf, the CR and LF positions
+ * cached so that a line never rescans the chunk; lines are read in place in the chunk; and a line
+ * split over many chunks is appended to a string that V8 keeps as a rope and copies once, when
+ * the line is complete.
  */
 export interface SseEvent {
   /** Event type: the `event` field, or 'message'. */
@@ -28,37 +28,17 @@ export interface SseHandlers {
 }
 
 export interface SseParser {
+  /** The next piece of the stream. A new connection takes a new parser: nothing cut off carries over. */
   push(chunk: string): void;
-  /** Forget any partial line or event (the stream ended; an incomplete event is never dispatched). */
-  reset(): void;
   /** The last event id seen so far (the id buffer, updated on dispatch). */
   readonly lastEventId: string;
 }
 
+/** The content type of an event stream, parameters allowed (`text/event-stream; charset=utf-8`). */
+export const EVENT_STREAM = /^text\/event-stream\s*(;|$)/i;
 const DIGITS = /^\d+$/;
 const LF = 10;
 const SPACE = 32;
-const COLON = 58;
-const LETTER_A = 97;
-const LETTER_D = 100;
-const LETTER_I = 105;
-const LETTER_T = 116;
-
-/** Whether the line at `start` begins with the field name "data:", read by char codes (no slice). */
-function isDataField(s: string, start: number): boolean {
-  return (
-    s.charCodeAt(start) === LETTER_D &&
-    s.charCodeAt(start + 1) === LETTER_A &&
-    s.charCodeAt(start + 2) === LETTER_T &&
-    s.charCodeAt(start + 3) === LETTER_A &&
-    s.charCodeAt(start + 4) === COLON
-  );
-}
-
-/** Whether the line at `start` begins with the field name "id:". */
-function isIdField(s: string, start: number): boolean {
-  return s.charCodeAt(start) === LETTER_I && s.charCodeAt(start + 1) === LETTER_D && s.charCodeAt(start + 2) === COLON;
-}
 
 /** Where a field's value starts: after the colon at `colon` and one optional space. */
 function valueStart(s: string, colon: number): number {
@@ -72,36 +52,37 @@ export function createSseParser(handlers: SseHandlers, initialLastEventId?: stri
   let hasData = false;
   let type = '';
   let idBuffer = initialLastEventId || '';
-  const state = { lastEventId: idBuffer };
+  /** The id buffer as of the last dispatch (of any event, even one without data). */
+  let lastEventId = idBuffer;
 
   /**
-   * One line, s[start, end), read in place: only the field's value is sliced out. Kept small (the
-   * rare fields are in other()) so that V8 inlines it into push()'s loop: ~5 % on small events.
+   * One line, s[start, end), read in place: the two fields of nearly every line, "data:" and
+   * "id:", are told by a slice as long as their name (it may reach past the line end, but then it
+   * holds a CR or LF and cannot match), and only the value is sliced out. Kept small (the rare
+   * fields are in other()) so that V8 inlines it into push()'s loop: ~5 % on small events.
    */
   function line(s: string, start: number, end: number): void {
-    if (start === end) return dispatch();
-    // The two fields of nearly every line first: "data:" and "id:".
-    if (isDataField(s, start)) {
+    if (s.slice(start, start + 5) === 'data:') {
       const value = s.slice(valueStart(s, start + 4), end);
       data = hasData ? data + '\n' + value : value;
       hasData = true;
       return;
     }
-    if (isIdField(s, start)) {
+    if (s.slice(start, start + 3) === 'id:') {
       const value = s.slice(valueStart(s, start + 2), end);
       if (value.indexOf('\0') < 0) idBuffer = value;
-      return;
-    }
-    if (s.charCodeAt(start) === COLON) {
-      if (handlers.comment) handlers.comment(s.slice(start + 1, end));
       return;
     }
     other(s.slice(start, end));
   }
 
-  /** Any other line, as the spec reads it: field, optional colon and one optional space, value. */
+  /** Any other line, as the spec reads it: a comment, or field, optional colon and one optional space, value. */
   function other(text: string): void {
     const colon = text.indexOf(':');
+    if (colon === 0) {
+      if (handlers.comment) handlers.comment(text.slice(1));
+      return;
+    }
     let field = text;
     let value = '';
     if (colon > 0) {
@@ -121,7 +102,7 @@ export function createSseParser(handlers: SseHandlers, initialLastEventId?: stri
   }
 
   function dispatch(): void {
-    state.lastEventId = idBuffer;
+    lastEventId = idBuffer;
     if (!hasData) {
       type = '';
       return;
@@ -134,72 +115,44 @@ export function createSseParser(handlers: SseHandlers, initialLastEventId?: stri
   }
 
   function push(chunk: string): void {
-    let pos = 0;
-    const len = chunk.length;
-    if (afterCR && len) {
+    let start = 0;
+    if (afterCR && chunk) {
       afterCR = false;
-      if (chunk.charCodeAt(0) === LF) pos = 1;
+      if (chunk.charCodeAt(0) === LF) start = 1; // the LF of a CRLF cut in two
     }
-    let cr = chunk.indexOf('\r', pos);
-    let lf = chunk.indexOf('\n', pos);
-    let end = cr < 0 ? lf : lf < 0 || cr < lf ? cr : lf;
-    if (pending) {
-      // The incomplete line goes on to the first line end of this chunk, if there is one.
-      if (end < 0) {
-        pending += pos ? chunk.slice(pos) : chunk;
-        return;
+    // CR, LF and CRLF end a line. Each search result is kept until the loop passes it: in a chunk
+    // without CR (the usual case) the CR search runs once.
+    let cr = chunk.indexOf('\r', start);
+    let lf = chunk.indexOf('\n', start);
+    for (;;) {
+      if (cr >= 0 && cr < start) cr = chunk.indexOf('\r', start);
+      if (lf >= 0 && lf < start) lf = chunk.indexOf('\n', start);
+      const end = cr < 0 ? lf : lf < 0 || cr < lf ? cr : lf;
+      if (end < 0) break;
+      if (pending) {
+        // The incomplete line ends here: copied once, now that it is whole.
+        const text = pending + chunk.slice(start, end);
+        pending = '';
+        line(text, 0, text.length);
+      } else if (end === start) {
+        dispatch(); // the blank line after each event
+      } else {
+        line(chunk, start, end);
       }
-      const text = pending + chunk.slice(pos, end);
-      pending = '';
-      pos = next(chunk, end, cr);
-      line(text, 0, text.length);
-    }
-    if (cr < 0) {
-      // No CR in this chunk (the usual case): LF is the only line end, one search per line.
-      if (lf >= 0 && lf < pos) lf = chunk.indexOf('\n', pos);
-      while (lf >= 0) {
-        if (lf === pos) dispatch(); // the blank line after each event: one call, not two
-        else line(chunk, pos, lf);
-        pos = lf + 1;
-        lf = chunk.indexOf('\n', pos);
-      }
-    } else {
-      // CR, LF or CRLF: both searches are cached, so a line costs one search, not a rescan.
-      while (pos < len) {
-        if (cr >= 0 && cr < pos) cr = chunk.indexOf('\r', pos);
-        if (lf >= 0 && lf < pos) lf = chunk.indexOf('\n', pos);
-        end = cr < 0 ? lf : lf < 0 || cr < lf ? cr : lf;
-        if (end < 0) break;
-        line(chunk, pos, end);
-        pos = next(chunk, end, cr);
+      start = end + 1;
+      if (end === cr) {
+        // The LF right after a CR belongs to it, even at the start of the next chunk.
+        if (start === chunk.length) afterCR = true;
+        else if (chunk.charCodeAt(start) === LF) start++;
       }
     }
-    if (pos < len) pending = pos ? chunk.slice(pos) : chunk;
-  }
-
-  /** Where the next line starts after a line end at `end`: past a CRLF pair, or notes a CR at the chunk's end. */
-  function next(chunk: string, end: number, cr: number): number {
-    const pos = end + 1;
-    if (end === cr) {
-      if (pos === chunk.length) afterCR = true;
-      else if (chunk.charCodeAt(pos) === LF) return pos + 1;
-    }
-    return pos;
-  }
-
-  function reset(): void {
-    pending = '';
-    afterCR = false;
-    data = '';
-    hasData = false;
-    type = '';
+    if (start < chunk.length) pending += chunk.slice(start);
   }
 
   return {
     push,
-    reset,
     get lastEventId() {
-      return state.lastEventId;
+      return lastEventId;
     },
   };
 }

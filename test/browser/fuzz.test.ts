@@ -229,22 +229,6 @@ describe('fuzz: SSE parser (src/parse/sse.ts)', () => {
     );
   });
 
-  it('reset() forgets the partial line and event, but keeps the last event id', () => {
-    fc.assert(
-      fc.property(sseStream, ({ blocks, eols, spaces }) => {
-        const text = serialise(blocks, eols, spaces);
-        const events: SseEvent[] = [];
-        const p = createSseParser({ event: (e) => events.push(e) });
-        p.push('id: kept\n\ndata: partial\nevent: x\r');
-        p.reset();
-        p.push(text);
-        expect(events).to.deep.equal(sseModel(text, 'kept').events);
-        expect(p.lastEventId).to.equal(sseModel(text, 'kept').lastEventId);
-      }),
-      { numRuns: 100 },
-    );
-  });
-
   it('a huge line in tiny chunks is parsed once (no hang)', () => {
     const line = 'data: ' + '\ud83d\ude00x'.repeat(50000);
     const chunks: string[] = [];

@@ -92,13 +92,4 @@ describe('SSE parser', () => {
     for (let i = 0; i < text.length; i += 997) chunks.push(text.slice(i, i + 997));
     expect(parse(chunks).events).to.deep.equal([ev(big)]);
   });
-
-  it('reset() drops the partial event', () => {
-    const events: SseEvent[] = [];
-    const p = createSseParser({ event: (e) => events.push(e) });
-    p.push('data: partial\n');
-    p.reset();
-    p.push('data: whole\n\n');
-    expect(events).to.deep.equal([ev('whole')]);
-  });
 });

@@ -124,4 +124,10 @@ describe('each transport alone', () => {
     expect(() => connect(ORIGIN, { transports: ['carrier-pigeon' as never] })).to.throw(TypeError, /unknown transport/);
     expect(() => connect(ORIGIN, { transports: [] })).to.throw(TypeError, /empty/);
   });
+
+  it('rejects a URL that does not parse, or whose host has a space, with a SyntaxError DOMException', () => {
+    for (const url of ['http://[bad/', 'http://this is invalid/']) {
+      expect(() => connect(url, { transports: ['longpoll'] }), url).to.throw(DOMException, /invalid URL/).with.property('name', 'SyntaxError');
+    }
+  });
 });
