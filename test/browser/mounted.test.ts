@@ -21,25 +21,57 @@ async function control(name: string, body: unknown): Promise<Response> {
   return res;
 }
 
-function mountedPage(transport: string): { reports: Report[]; frame: HTMLIFrameElement; remove(): void } {
-  const reports: Report[] = [];
+/**
+ * Frames a page of the mounted server and hands what it posts to `onData`: from this frame only,
+ * since a page of an earlier test may still post as it goes away.
+ */
+function frameOf(src: string, onData: (data: Record<string, unknown>) => void): { frame: HTMLIFrameElement; remove(): void } {
   const frame = document.createElement('iframe');
-  // From this frame only: a page of an earlier test may still report as it goes away.
   const onMessage = (e: MessageEvent) => {
-    if (e.source === frame.contentWindow && e.data && e.data.source === 'mounted') reports.push(e.data);
+    if (e.source === frame.contentWindow && e.data) onData(e.data);
   };
   window.addEventListener('message', onMessage);
-  frame.src = `${MOUNTED}/test/pages/mounted.html?transport=${transport}`;
+  frame.src = MOUNTED + src;
+  frame.style.width = '1000px';
+  frame.style.height = '700px';
   document.body.appendChild(frame);
   return {
-    reports,
     frame,
     remove() {
-      frame.contentWindow?.postMessage({ cmd: 'close' }, MOUNTED);
       window.removeEventListener('message', onMessage);
       frame.remove();
     },
   };
+}
+
+/** test/pages/mounted.html with one transport: its reports, in order. */
+function mountedPage(transport: string): { reports: Report[]; frame: HTMLIFrameElement; remove(): void } {
+  const reports: Report[] = [];
+  const page = frameOf(`/test/pages/mounted.html?transport=${transport}`, (data) => {
+    if (data.source === 'mounted') reports.push(data as unknown as Report);
+  });
+  return {
+    reports,
+    frame: page.frame,
+    remove() {
+      page.frame.contentWindow?.postMessage({ cmd: 'close' }, MOUNTED);
+      page.remove();
+    },
+  };
+}
+
+/** Frames a page of the mounted server; resolves with the first thing it posts that `pick` takes. */
+async function firstFrom<T>(src: string, pick: (data: Record<string, unknown>) => T | undefined, what: string): Promise<T> {
+  let found: T | undefined;
+  const page = frameOf(src, (data) => {
+    if (found === undefined) found = pick(data);
+  });
+  try {
+    await waitFor(() => found !== undefined, what, 20000);
+    return found!;
+  } finally {
+    page.remove();
+  }
 }
 
 describe("a server mounted at /realtime: Pushline.connect('/realtime') from a page it serves", () => {
@@ -79,29 +111,8 @@ describe("a server mounted at /realtime: Pushline.connect('/realtime') from a pa
     });
   }
 
-  /** Frames a page of the mounted server; resolves with the first message from it that `pick` takes. */
-  async function framed<T>(src: string, pick: (data: Record<string, unknown>) => T | undefined, what: string): Promise<T> {
-    const frame = document.createElement('iframe');
-    let found: T | undefined;
-    const onMessage = (e: MessageEvent) => {
-      if (e.source === frame.contentWindow && e.data && found === undefined) found = pick(e.data);
-    };
-    window.addEventListener('message', onMessage);
-    frame.src = MOUNTED + src;
-    frame.style.width = '1000px';
-    frame.style.height = '700px';
-    document.body.appendChild(frame);
-    try {
-      await waitFor(() => found !== undefined, what, 20000);
-      return found!;
-    } finally {
-      window.removeEventListener('message', onMessage);
-      frame.remove();
-    }
-  }
-
   it('the demo page connects to its ?endpoint=/realtime (the link pushline-server --path prints)', async () => {
-    const snapshot = await framed(
+    const snapshot = await firstFrom(
       '/demo/index.html?endpoint=%2Frealtime',
       (d) => {
         const s = d.source === 'pushline-demo' ? (d.snapshot as { state: string; transport: string } | undefined) : undefined;
@@ -114,7 +125,7 @@ describe("a server mounted at /realtime: Pushline.connect('/realtime') from a pa
 
   it('the doctor checks ?endpoint=/realtime and finds the test controls at the root, so it measures every latency', async function () {
     this.timeout(30000);
-    const report = await framed(
+    const report = await firstFrom(
       '/demo/doctor.html?auto=1&timeout=1500&endpoint=%2Frealtime',
       (d) => (d.source === 'pushline-doctor' && d.type === 'result' ? (d as { controls: boolean; results: { transport: string; outcome: string; latencyMs: number | null }[] }) : undefined),
       'the doctor result',
