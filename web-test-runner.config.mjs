@@ -28,10 +28,13 @@ const authorize = ({ endpoint, token, headers, url }) => {
   return token === null || token.startsWith('good') ? true : token.startsWith('forbidden') ? 403 : 401;
 };
 const server = await createServer({ port: 0, host: '127.0.0.1', static: root, heartbeat: 1000, pollTimeout: 5000, controls: true, authorize });
+// A second one with its endpoints under /realtime and the bundles at its root, as the README's
+// quickstarts use it (test/browser/mounted.test.ts).
+const mounted = await createServer({ port: 0, host: '127.0.0.1', path: '/realtime', static: root, bundles: true, heartbeat: 1000, pollTimeout: 5000, controls: true });
 // Two plain SSE servers (no Pushline protocol) for test/browser/plain-sse.test.ts.
 const plainSse = await startHandWrittenServer();
 const betterSse = await startBetterSseServer();
-const origins = { ORIGIN: server.url, PLAIN_SSE: plainSse.url, BETTER_SSE: betterSse.url };
+const origins = { ORIGIN: server.url, MOUNTED: mounted.url, PLAIN_SSE: plainSse.url, BETTER_SSE: betterSse.url };
 const serverPlugin = {
   name: 'pushline-server',
   serve(ctx) {
@@ -41,7 +44,7 @@ const serverPlugin = {
     if (ctx.path === '/_credentials') return { body: JSON.stringify(credentials.splice(0)), type: 'json' };
   },
   async serverStop() {
-    await Promise.all([server.close(), plainSse.close(), betterSse.close()]);
+    await Promise.all([server.close(), mounted.close(), plainSse.close(), betterSse.close()]);
   },
 };
 

@@ -27,6 +27,13 @@
   var conns = {}; // transport -> live connections the server reports
   var receivedText = '';
   var framed = window.parent && window.parent !== window;
+  // ?endpoint=PATH: where the server's endpoints are (pushline-server --path /realtime prints the
+  // link); by default at the root of this page's origin. The controls are at /_control/ either way.
+  var endpointParam = /[?&]endpoint=([^&#]*)/.exec(location.search);
+  var endpoint = '/';
+  try {
+    if (endpointParam) endpoint = decodeURIComponent(endpointParam[1]);
+  } catch (e) { /* malformed: keep the default */ }
 
   function $(id) { return document.getElementById(id); }
 
@@ -102,7 +109,7 @@
     order = $('order').value.split(',');
     failed = {};
     trying = order[0];
-    var c = client = Pushline.connect('/', {
+    var c = client = Pushline.connect(endpoint, {
       transports: order,
       connectTimeout: 3000, // a hanging or buffering transport is left after 3 s
       heartbeatTimeout: 35000, // above the server's ping interval (15 s) and poll hold (25 s)

@@ -59,7 +59,7 @@
     return location.origin || location.protocol + '//' + location.host;
   }
 
-  /** The endpoint with its query and trailing slashes removed: where {base}/_control/... lives. */
+  /** The endpoint with its query and trailing slashes removed: where {base}/_control/... is looked for first. */
   function basePath(endpoint) {
     return endpoint.replace(/[?#].*$/, '').replace(/\/+$/, '');
   }
@@ -101,18 +101,42 @@
     }
   }
 
-  /** done(available, why, status): GET {base}/_control/stats answers the reference server's JSON. */
+  /**
+   * The origin of an endpoint (absolute or relative to this page) and whether its path is the
+   * root: an anchor resolves it, as old engines can.
+   */
+  function locate(endpoint) {
+    var a = document.createElement('a');
+    a.href = endpoint;
+    return { origin: a.protocol + '//' + a.host, atRoot: a.pathname.replace(/^\/+|\/+$/g, '') === '' };
+  }
+
+  /**
+   * done(available, why, status, base): GET {base}/_control/stats answers the reference server's
+   * JSON. Tried at the endpoint, then at its origin's root, where a server mounted at a path
+   * (pushline-server --path /realtime) keeps its controls; `base` is where they answered.
+   */
   function probeControls(endpoint, timeout, done) {
-    request('GET', basePath(endpoint) + '/_control/stats', null, timeout, function (status, text) {
-      if (status === 200) {
-        try {
-          if (JSON.parse(text).connections) return done(true, '', status);
-        } catch (e) { /* not JSON: another server */ }
-        return done(false, 'GET /_control/stats did not answer the reference server\'s JSON', status);
-      }
-      if (status === 0) return done(false, 'GET /_control/stats failed (network or CORS error)', status);
-      done(false, 'GET /_control/stats answered HTTP ' + status, status);
-    });
+    var where = locate(endpoint);
+    var bases = where.atRoot ? [basePath(endpoint)] : [basePath(endpoint), where.origin];
+    var first = null;
+    (function probe(i) {
+      request('GET', bases[i] + '/_control/stats', null, timeout, function (status, text) {
+        var why = null;
+        if (status === 200) {
+          try {
+            if (JSON.parse(text).connections) return done(true, '', status, bases[i]);
+          } catch (e) { /* not JSON: another server */ }
+          why = 'GET /_control/stats did not answer the reference server\'s JSON';
+        } else {
+          why = status === 0 ? 'GET /_control/stats failed (network or CORS error)' : 'GET /_control/stats answered HTTP ' + status;
+        }
+        // What the endpoint itself answered is the reason given when neither place has them.
+        first = first || { why: why, status: status };
+        if (i + 1 < bases.length) return probe(i + 1);
+        done(false, first.why, first.status, null);
+      });
+    })(0);
   }
 
   // ---- one transport ------------------------------------------------------------------------
@@ -170,7 +194,7 @@
       waitTimer = setTimeout(function () {
         finish({ code: 'silent', message: 'the message published after open did not arrive within ' + BUFFER_CHECK_MS + ' ms' });
       }, BUFFER_CHECK_MS);
-      request('POST', basePath(ctx.endpoint) + '/_control/publish', body, BUFFER_CHECK_MS, function (status) {
+      request('POST', ctx.controlsBase + '/_control/publish', body, BUFFER_CHECK_MS, function (status) {
         if (over || (status >= 200 && status < 300)) return;
         // The controls went away (or never accepted a POST): report the open, skip the rest.
         ctx.controls = false;
@@ -304,10 +328,11 @@
     expose();
     renderRows();
     renderSummary(null);
-    var ctx = { endpoint: endpoint, timeout: timeout, controls: false, controlsWhy: '', controlsStatus: 0, run: 'd' + (++runSeq) + '-' + Math.random().toString(36).slice(2, 10) };
+    var ctx = { endpoint: endpoint, timeout: timeout, controls: false, controlsBase: null, controlsWhy: '', controlsStatus: 0, run: 'd' + (++runSeq) + '-' + Math.random().toString(36).slice(2, 10) };
     status('looking for the test controls at ' + basePath(endpoint) + '/_control/…');
-    probeControls(endpoint, timeout, function (available, why, httpStatus) {
+    probeControls(endpoint, timeout, function (available, why, httpStatus, base) {
       ctx.controls = available;
+      ctx.controlsBase = base;
       ctx.controlsStatus = httpStatus;
       ctx.controlsWhy = available ? '' : why + ': the endpoint has no reference-server controls';
       next(0);

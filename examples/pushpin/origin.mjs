@@ -31,7 +31,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFile, sendFile } from '../../dist/server/files.js';
+import { findFiles, sendFile } from '../../dist/server/files.js';
 import { PING, SSE_PRELUDE, delimiterEscaper, sseEvent, streamPrelude } from '../../dist/server/frames.js';
 import { HttpError, ignore, parseUrl, plain, preflight, readBody, setCors } from '../../dist/server/http.js';
 import { Channel, TRANSPORTS, cursorOf, endpointAt } from '../../dist/server/protocol.js';
@@ -75,9 +75,13 @@ export const DEFAULTS = {
   maxBodySize: 1 << 20,
   /** Called with each client-to-server message. */
   onMessage: null,
+  /** URL path the endpoints are mounted at, e.g. '/realtime' (no trailing slash); '' for the root. */
+  path: '',
   /** Folder served as plain files at `/`, and folders under URL prefixes (e.g. { '/dist': dir }). */
   static: undefined,
   mounts: {},
+  /** Serve the package's bundles at the root (/pushline.min.js, …), for names `static` lacks. */
+  bundles: false,
 };
 
 /** Query parameter of the next links this origin hands pushpin: a recovery, not a client's request. */
@@ -228,7 +232,7 @@ class PushpinOrigin {
     if (!url) return plain(res, 400, 'bad request URL');
     setCors(res, req.headers.origin);
     if (req.method === 'OPTIONS') return preflight(req, res);
-    const endpoint = endpointAt(url.pathname);
+    const endpoint = endpointAt(url.pathname, this.settings.path);
     switch (endpoint) {
       case 'websocket':
         return this.onWebSocket(req, res, url);
@@ -240,8 +244,11 @@ class PushpinOrigin {
       case 'send':
         return this.onSend(req, res, url);
     }
-    const file = req.method === 'GET' ? findFile(url.pathname, this.settings.mounts, this.settings.static) : null;
-    if (!file || !(await sendFile(file, req, res))) plain(res, 404, 'not found');
+    const files = req.method === 'GET' ? findFiles(url.pathname, this.settings) : [];
+    for (const file of files) {
+      if (await sendFile(file, req, res)) return;
+    }
+    plain(res, 404, 'not found');
   }
 
   fail(req, res, err) {
@@ -469,7 +476,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   if (args.includes('--help')) {
     console.log(`usage: node examples/pushpin/origin.mjs [--port 8000] [--publish http://127.0.0.1:5561]
        [--tick 1000] [--recheck 20] [--plain]
-Serves the legacy example page at / and dist/ at /dist/; publishes a tick every --tick ms
+Serves the legacy example page at /, the bundles beside it and dist/ at /dist/, the endpoints
+under /realtime (as the page wants them); publishes a tick every --tick ms
 (0: none) and echoes what pages send. --plain: no GRIP reliability. Start pushpin with
 examples/pushpin/pushpin.conf (its route points at port 8000) and open http://127.0.0.1:7999/.`);
     process.exit(0);
@@ -481,8 +489,11 @@ examples/pushpin/pushpin.conf (its route points at port 8000) and open http://12
     publishUrl: option('publish', DEFAULTS.publishUrl),
     recheck: Number(option('recheck', DEFAULTS.recheck)),
     reliable: !args.includes('--plain'),
+    // The legacy example page connects to '/realtime' and loads /pushline.min.js.
+    path: '/realtime',
     static: path.join(here, '..', 'legacy'),
     mounts: { '/dist': path.join(here, '..', '..', 'dist') },
+    bundles: true,
     onMessage: (data, info) => {
       origin.publish(`${info.transport ?? 'a'} client said: ${data}`, { event: 'echo' }).catch((err) => console.error(err.message));
     },

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -64,14 +65,36 @@ export async function sendFile(file: string, req: IncomingMessage, res: ServerRe
   return true;
 }
 
+/** The package's dist/ folder, where the browser bundles are: this file is dist/server/files.js. */
+export const BUNDLES_FOLDER = fileURLToPath(new URL('../', import.meta.url));
+
+/** The bundles' names at the origin root: the top-level `pushline*` files of dist/ (not dist/server/). */
+const BUNDLE_PATH = /^\/pushline[\w.-]*$/;
+
+/** Where files are looked for, in this order. */
+export interface FileRoots {
+  /** Folders under URL prefixes; a matching prefix is final, even when the file is missing. */
+  mounts: Record<string, string>;
+  /** The folder served at the root. */
+  static?: string;
+  /** Serve the bundles at the root, for names that `static` does not have. */
+  bundles: boolean;
+}
+
 /**
- * The file a URL path names: under the first mount whose prefix matches (a matching mount is
- * final, even when the file is missing), else under `root`. Null when there is none.
+ * The files a URL path may name, to be tried in order (the first that exists is served): the
+ * one under the first mount whose prefix matches, alone; else the one under `static`, then the
+ * bundle of that name. Empty when there is none.
  */
-export function findFile(urlPath: string, mounts: Record<string, string>, root: string | undefined): string | null {
-  for (const [prefix, dir] of Object.entries(mounts)) {
+export function findFiles(urlPath: string, roots: FileRoots): string[] {
+  for (const [prefix, dir] of Object.entries(roots.mounts)) {
     const p = prefix.replace(/\/+$/, '');
-    if (urlPath === p || urlPath.startsWith(p + '/')) return resolveUnder(dir, urlPath.slice(p.length) || '/');
+    if (urlPath === p || urlPath.startsWith(p + '/')) return present(resolveUnder(dir, urlPath.slice(p.length) || '/'));
   }
-  return root === undefined ? null : resolveUnder(root, urlPath);
+  const bundle = roots.bundles && BUNDLE_PATH.test(urlPath) ? resolveUnder(BUNDLES_FOLDER, urlPath) : null;
+  return [...present(roots.static === undefined ? null : resolveUnder(roots.static, urlPath)), ...present(bundle)];
+}
+
+function present(file: string | null): string[] {
+  return file === null ? [] : [file];
 }

@@ -6,7 +6,8 @@
  *   const srv = await createServer({ port: 0, static: dir, onMessage: (data, info) => {} });
  *   srv.publish('hello', { event: 'chat' }); srv.block('websocket', 'refuse'); await srv.close();
  *
- * This file holds the public types and createServer(), which checks the options. Where the rest is:
+ * This file holds the public types and createServer(). Where the rest is:
+ *   settings.ts  the options checked, defaults applied (shared with the CLI)
  *   server.ts    the HTTP server: routing, the public methods, close()
  *   protocol.ts  endpoint paths, sessions, cursors, open frames and replay (the channel)
  *   live.ts      WebSocket, SSE and streaming subscribers
@@ -23,6 +24,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { BlockMode } from './faults.js';
 import type { Endpoint, TransportName } from './protocol.js';
 import { ReferenceServer } from './server.js';
+import { settle } from './settings.js';
 
 export type { BlockMode, Endpoint, TransportName };
 export { History } from './history.js';
@@ -43,10 +45,26 @@ export interface ServerOptions {
   port?: number;
   /** Interface to bind. Default '127.0.0.1'. */
   host?: string;
-  /** Folder served as plain files at the origin root ('/' serves index.html). */
+  /**
+   * URL path the endpoints are mounted at, e.g. '/realtime': the transports and the send endpoint
+   * are then `/realtime/ws`, `/realtime/sse`, … (give clients `srv.endpoint`, or '/realtime' from
+   * a page this server serves), and nothing else of the origin changes: static files, mounts and
+   * the test controls (`/_control/*`) stay where they are. Default: none, the endpoints are at the
+   * origin root and `srv.endpoint` is `srv.url`.
+   */
+  path?: string;
+  /** Folder served as plain files at the origin root ('/' serves index.html). It must exist. */
   static?: string;
   /** More folders, served under URL prefixes, e.g. { '/dist': distFolder }. Checked before `static`. */
   mounts?: Record<string, string>;
+  /**
+   * Serve the package's browser bundles at the origin root (`/pushline.min.js`,
+   * `/pushline.full.min.js`, `/pushline.mjs` and its chunks, their source maps and types: every
+   * `pushline*` file of the package's dist/), where the snippets in the documentation load them
+   * from. A file of the same name in `static` wins: a page that ships its own copy gets that
+   * copy. Default false (the CLI turns it on).
+   */
+  bundles?: boolean;
   /** Published messages kept for resume. Default 1000. */
   history?: number;
   /**
@@ -101,8 +119,13 @@ export interface PublishOptions {
 }
 
 export interface PushlineServer {
-  /** 'http://127.0.0.1:PORT': the base endpoint to give the client. */
+  /** The origin, 'http://127.0.0.1:PORT': static files and the test controls are under it. */
   readonly url: string;
+  /**
+   * The base endpoint to give the client: `url` + the `path` option, e.g.
+   * 'http://127.0.0.1:PORT/realtime'; without `path`, the same as `url`.
+   */
+  readonly endpoint: string;
   readonly port: number;
   /** Publishes to every live subscriber on every transport; returns the new id ("1", "2", …). */
   publish(data: string, opts?: PublishOptions): string;
@@ -124,53 +147,9 @@ export interface PushlineServer {
   close(): Promise<void>;
 }
 
-/** The longest delay setTimeout honours: a longer one fires after 1 ms instead (Node clamps it). */
-const MAX_DELAY_MS = 2 ** 31 - 1;
-
-/**
- * The largest maxBodySize. `ws` keeps its maxPayload in a 32-bit integer and reads 0 (or what
- * wraps to 0 or below) as "no limit", so 0 and anything above this would leave WebSocket frames
- * unbounded while HTTP bodies are limited. (0 would also refuse every HTTP message.)
- */
-const MAX_BODY_SIZE = 2 ** 31 - 1;
-
-interface Range {
-  min: number;
-  /** Default: no upper bound. */
-  max?: number;
-  /** Whole numbers only. Default false. */
-  integer?: boolean;
-}
-
-/** Returns `value` when it is a number within `range`, else throws a RangeError naming the option. */
-function checkRange(name: string, value: unknown, { min, max = Infinity, integer = false }: Range): number {
-  const fits = typeof value === 'number' && (integer ? Number.isInteger(value) : Number.isFinite(value)) && value >= min && value <= max;
-  if (!fits) {
-    const bounds = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
-    throw new RangeError(`${name} must be ${integer ? 'an integer' : 'a number'} ${bounds}, got ${String(value)}`);
-  }
-  return value;
-}
-
 /** Creates the reference server and resolves once it listens. */
 export async function createServer(options: ServerOptions = {}): Promise<PushlineServer> {
-  if (options.allowOrigins !== undefined && !Array.isArray(options.allowOrigins)) throw new TypeError('allowOrigins must be an array of origins');
-  if (options.controls !== undefined && typeof options.controls !== 'boolean') throw new TypeError('controls must be true or false');
-  if (options.authorize !== undefined && typeof options.authorize !== 'function') throw new TypeError('authorize must be a function');
-  const server = new ReferenceServer({
-    ...options,
-    port: checkRange('port', options.port ?? 0, { min: 0, max: 65535, integer: true }),
-    host: options.host ?? '127.0.0.1',
-    history: checkRange('history', options.history ?? 1000, { min: 0, integer: true }),
-    mounts: options.mounts ?? {},
-    heartbeat: checkRange('heartbeat', options.heartbeat ?? 15000, { min: 0, max: MAX_DELAY_MS }), // 0: no pings
-    pollTimeout: checkRange('pollTimeout', options.pollTimeout ?? 25000, { min: 1, max: MAX_DELAY_MS }),
-    delimiter: options.delimiter ?? '\n',
-    maxBodySize: checkRange('maxBodySize', options.maxBodySize ?? 1024 * 1024, { min: 1, max: MAX_BODY_SIZE, integer: true }),
-    // An integer: the SSE retry field is digits only.
-    retry: options.retry === undefined ? undefined : checkRange('retry', options.retry, { min: 0, max: MAX_DELAY_MS, integer: true }),
-    controls: options.controls ?? false,
-  });
+  const server = new ReferenceServer(settle(options));
   await server.listen();
   return server;
 }

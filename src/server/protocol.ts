@@ -16,7 +16,7 @@ export const TRANSPORTS: readonly TransportName[] = ['websocket', 'sse', 'stream
 /** Request counters are kept per endpoint: the four transports and the send endpoint. */
 export type Endpoint = TransportName | 'send';
 
-/** Where each endpoint lives, relative to the server's base URL. The only place the paths are written. */
+/** Where each endpoint lives, relative to the server's base endpoint. The only place the paths are written. */
 const ENDPOINT_PATHS: Readonly<Record<Endpoint, string>> = {
   websocket: '/ws',
   sse: '/sse',
@@ -27,9 +27,12 @@ const ENDPOINT_PATHS: Readonly<Record<Endpoint, string>> = {
 
 const ENDPOINT_AT = new Map<string, Endpoint>(Object.entries(ENDPOINT_PATHS).map(([endpoint, path]) => [path, endpoint as Endpoint]));
 
-/** The endpoint a URL path names, or null (static files, controls, unknown paths). */
-export function endpointAt(pathname: string): Endpoint | null {
-  return ENDPOINT_AT.get(pathname) ?? null;
+/**
+ * The endpoint a URL path names when the endpoints are mounted at `base` ('' for the origin
+ * root, else e.g. '/realtime'), or null (static files, controls, unknown paths).
+ */
+export function endpointAt(pathname: string, base: string): Endpoint | null {
+  return pathname.startsWith(base) ? (ENDPOINT_AT.get(pathname.slice(base.length)) ?? null) : null;
 }
 
 /** A published message as kept in the history: its id and its encoded message frame. */

@@ -10,19 +10,18 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CONTROL_PREFIX, Controls } from './controls.js';
 import { BUSY_RETRY_AFTER, Faults, type BlockMode } from './faults.js';
-import { findFile, sendFile } from './files.js';
+import { findFiles, sendFile } from './files.js';
 import { HttpError, ignore, json, originAllowed, parseUrl, plain, preflight, rawResponse, readBody, setCors } from './http.js';
-import type { MessageInfo, PublishOptions, PushlineServer, ServerOptions } from './index.js';
+import type { MessageInfo, PublishOptions, PushlineServer } from './index.js';
 import { Subscribers, delimiting, httpStreamLive, webSocketLive, type Delimiting, type Live } from './live.js';
 import { LongPolls } from './longpoll.js';
 import { Channel, cursorOf, endpointAt, type Endpoint, type TransportName } from './protocol.js';
 import { ackFrame, identityOf, parseBatch, parseSendFrame, Senders, type ClientMessage } from './sends.js';
-
-/** The options with their defaults applied. */
-export type Settings = Required<Omit<ServerOptions, 'static' | 'onMessage' | 'allowOrigins' | 'retry' | 'authorize'>> & ServerOptions;
+import type { Settings } from './settings.js';
 
 export class ReferenceServer implements PushlineServer {
   url = '';
+  endpoint = '';
   port = 0;
   readonly stats: Record<Endpoint, number> = { websocket: 0, sse: 0, streaming: 0, longpoll: 0, send: 0 };
 
@@ -84,6 +83,7 @@ export class ReferenceServer implements PushlineServer {
     // A wildcard bind is reached through loopback; IPv6 literals need brackets in a URL.
     const host = this.settings.host === '0.0.0.0' ? '127.0.0.1' : this.settings.host === '::' ? '::1' : this.settings.host;
     this.url = `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+    this.endpoint = this.url + this.settings.path;
   }
 
   // ---- public API -----------------------------------------------------------------------------
@@ -142,7 +142,7 @@ export class ReferenceServer implements PushlineServer {
     res.on('error', ignore);
     const url = parseUrl(req.url);
     if (!url) return plain(res, 400, 'bad request URL');
-    const endpoint = endpointAt(url.pathname);
+    const endpoint = endpointAt(url.pathname, this.settings.path);
     // WebSocket attempts are counted in onUpgrade: a plain GET of its path is not one.
     if (endpoint && endpoint !== 'websocket' && req.method !== 'OPTIONS') this.stats[endpoint]++;
 
@@ -299,8 +299,10 @@ export class ReferenceServer implements PushlineServer {
 
   private async onStatic(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 404, 'not found');
-    const file = findFile(url.pathname, this.settings.mounts, this.settings.static);
-    if (!file || !(await sendFile(file, req, res))) plain(res, 404, 'not found');
+    for (const file of findFiles(url.pathname, this.settings)) {
+      if (await sendFile(file, req, res)) return;
+    }
+    plain(res, 404, 'not found');
   }
 
   // ---- WebSocket ------------------------------------------------------------------------------
@@ -308,7 +310,7 @@ export class ReferenceServer implements PushlineServer {
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', ignore);
     const url = parseUrl(req.url);
-    if (!url || endpointAt(url.pathname) !== 'websocket') return rawResponse(socket, 404, 'Not Found', 'not found\n');
+    if (!url || endpointAt(url.pathname, this.settings.path) !== 'websocket') return rawResponse(socket, 404, 'Not Found', 'not found\n');
     this.stats.websocket++;
     const origin = req.headers.origin;
     if (origin !== undefined && !originAllowed(this.settings.allowOrigins, origin, req.headers.host)) {

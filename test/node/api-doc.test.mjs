@@ -1,13 +1,17 @@
 // docs/API.md is kept by hand; this keeps it from drifting from the build. It compares the
 // document with the runtime exports of dist/pushline.mjs and the declarations in
-// dist/pushline.d.ts. Needs `npm run build` (npm test builds first). Run: node --test test/node/
+// dist/pushline.d.ts, and its reference-server part with dist/server/index.d.ts and the flags
+// that `pushline-server --help` lists. Needs `npm run build` (npm test builds first). Run: node --test test/node/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as api from '../../dist/pushline.mjs';
 
 const doc = readFileSync(new URL('../../docs/API.md', import.meta.url), 'utf8');
 const dts = readFileSync(new URL('../../dist/pushline.d.ts', import.meta.url), 'utf8');
+const serverDts = readFileSync(new URL('../../dist/server/index.d.ts', import.meta.url), 'utf8');
 
 // ---- reading the markdown ------------------------------------------------------------------
 
@@ -53,19 +57,19 @@ const sorted = (list) => [...list].sort();
 
 // ---- reading the declarations ----------------------------------------------------------------
 
-/** The `{ … }` body of `interface Name` or `declare class Name` in the .d.ts. */
-function body(kind, name) {
+/** The `{ … }` body of `interface Name` or `declare class Name` in a .d.ts (by default dist/pushline.d.ts). */
+function body(kind, name, source = dts) {
   // Type parameters may hold braces (`Client<Events extends EventMap = {}>`): skip them whole.
-  const m = new RegExp(`(?:^|\\n)(?:declare )?${kind} ${name}\\b(?:<(?:[^<>]|<[^<>]*>)*>)?[^{]*\\{`).exec(dts);
-  assert.ok(m, `dist/pushline.d.ts declares no ${kind} ${name}`);
+  const m = new RegExp(`(?:^|\\n)(?:export )?(?:declare )?${kind} ${name}\\b(?:<(?:[^<>]|<[^<>]*>)*>)?[^{]*\\{`).exec(source);
+  assert.ok(m, `the .d.ts declares no ${kind} ${name}`);
   let depth = 1;
   let i = m.index + m[0].length;
   const from = i;
   for (; depth; i++) {
-    if (dts[i] === '{') depth++;
-    else if (dts[i] === '}') depth--;
+    if (source[i] === '{') depth++;
+    else if (source[i] === '}') depth--;
   }
-  return { text: dts.slice(from, i - 1), header: m[0] };
+  return { text: source.slice(from, i - 1), header: m[0] };
 }
 
 /** Member names of an interface or class body: comments, nested types and parameters removed. */
@@ -81,8 +85,8 @@ function members(text, { includePrivate = false } = {}) {
   return [...new Set(names)];
 }
 
-function interfaceKeys(name) {
-  return members(body('interface', name).text);
+function interfaceKeys(name, source = dts) {
+  return members(body('interface', name, source).text);
 }
 
 /** Public members of a class, with those of a base class declared in the same file. */
@@ -157,4 +161,22 @@ test('the public members of Client and PushlineEventSource are named in their se
     const missing = names.filter((n) => !(n === 'constructor' ? text.includes('new ' + cls + '(') : new RegExp('`' + n + '\\b').test(text) || new RegExp(`\`[^\`]*\\b${n}\\b[^\`]*\``).test(text)));
     assert.deepEqual(missing, [], `${cls} members not documented in its section`);
   }
+});
+
+test('Reference server: its tables list exactly the keys of ServerOptions and PushlineServer (dist/server/index.d.ts)', () => {
+  const server = section('Reference server');
+  const options = interfaceKeys('ServerOptions', serverDts);
+  assert.ok(options.includes('path') && options.includes('bundles') && options.length >= 15, `parsed ServerOptions keys: ${options}`);
+  assert.deepEqual(sorted(tableKeys(subsection(server, 'createServer'))), sorted(options));
+  const memberNames = interfaceKeys('PushlineServer', serverDts);
+  assert.ok(memberNames.includes('endpoint') && memberNames.includes('close'), `parsed PushlineServer members: ${memberNames}`);
+  assert.deepEqual(sorted(tableKeys(subsection(server, 'PushlineServer'))), sorted(memberNames));
+});
+
+test('Reference server: the pushline-server table lists exactly the flags of --help', () => {
+  const cli = fileURLToPath(new URL('../../dist/server/cli.js', import.meta.url));
+  const help = execFileSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
+  const flags = [...help.matchAll(/^ {2}(?:-\w, )?(--[\w-]+)/gm)].map((m) => m[1]);
+  assert.ok(flags.includes('--path') && flags.includes('--help'), `parsed flags: ${flags}`);
+  assert.deepEqual(sorted(tableKeys(subsection(section('Reference server'), 'pushline-server'))), sorted(flags));
 });

@@ -1,16 +1,19 @@
 // The examples as a newcomer runs them: bundle examples/esm-app with rollup (its own config),
 // serve each example with examples/serve.mjs on a free port, open it in Debian's Chromium
-// (puppeteer-core) and check that ticks arrive and show, and that a sent message comes back.
+// (puppeteer-core) and check that ticks arrive and show, and that a sent message comes back;
+// and that an example beside a server that holds its port still starts.
 // Needs `npm run build` (npm test builds first). Run: node --test test/node/
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rollup } from 'rollup';
 import config from '../../examples/esm-app/rollup.config.mjs';
-import { serveExample } from '../../examples/serve.mjs';
+import { DEFAULT_PORTS, ENDPOINT_PATH, serveExample } from '../../examples/serve.mjs';
 import { launchChromium } from '../../scripts/demo-screenshot.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -86,3 +89,38 @@ for (const name of ['legacy', 'esm-app']) {
     assert.deepEqual(problems, []);
   });
 }
+
+/** A TCP server holding a free loopback port, closed when the test ends; resolves to the port. */
+async function occupyPort(t) {
+  const taken = net.createServer();
+  await new Promise((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.after(() => taken.close());
+  return taken.address().port;
+}
+
+test('each example has its own port, apart from npm start (8787) and each other; the endpoints are under /realtime', () => {
+  assert.deepEqual(new Set([8787, ...Object.values(DEFAULT_PORTS)]).size, 3);
+  assert.equal(ENDPOINT_PATH, '/realtime');
+  assert.match(readFileSync(path.join(ROOT, 'examples/legacy/index.html'), 'utf8'), /Pushline\.connect\('\/realtime'/);
+  assert.match(readFileSync(path.join(ROOT, 'examples/esm-app/src/main.js'), 'utf8'), /connect\('\/realtime'/);
+});
+
+test('an example whose port is taken takes a free one when asked to (its own default port), else fails with EADDRINUSE', async (t) => {
+  const port = await occupyPort(t);
+  const example = await serveExample('legacy', { port, tick: 0, orFreePort: true });
+  t.after(() => example.close());
+  assert.notEqual(example.server.port, port);
+  assert.equal(example.server.endpoint, example.url + '/realtime');
+  await assert.rejects(serveExample('legacy', { port, tick: 0 }), { code: 'EADDRINUSE' });
+});
+
+test('PORT=N names the port: taken, the example exits 1 and says how to get a free one', async (t) => {
+  const port = await occupyPort(t);
+  const child = spawn(process.execPath, [path.join(ROOT, 'examples/serve.mjs'), 'legacy'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill());
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 1);
+  assert.match(err, new RegExp(`port ${port} is in use: PORT=0 takes a free one`));
+});

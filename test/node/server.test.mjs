@@ -4,8 +4,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile, mkdir, rm } from 'node:fs/promises';
+import { mkdtemp, writeFile, mkdir, rm, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +15,7 @@ import { delimiterEscaper } from '../../dist/server/frames.js';
 import { Senders, SENDERS_KEPT } from '../../dist/server/sends.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DIST = path.join(ROOT, 'dist');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const BAD_GATEWAY = '<html><body><h1>502 Bad Gateway</h1></body></html>';
 
@@ -814,6 +814,112 @@ describe('static files', () => {
   });
 });
 
+describe('mounted at a path (the path option)', () => {
+  test('the four transports and /send live under the path; srv.endpoint is url + path; the root keeps the static files and the controls', async (t) => {
+    const top = await mkdtemp(path.join(tmpdir(), 'pushline-path-'));
+    t.after(() => rm(top, { recursive: true, force: true }));
+    await writeFile(path.join(top, 'index.html'), '<h1>root</h1>');
+    const received = [];
+    const srv = await start(t, { path: '/realtime', static: top, controls: true, pollTimeout: 5000, onMessage: (data, info) => received.push([data, info.transport]) });
+    assert.equal(srv.endpoint, srv.url + '/realtime');
+    assert.match(srv.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+
+    // Every transport answers under the endpoint, with the same channel behind it.
+    const id = srv.publish('before');
+    const c = wsClient(srv.endpoint.replace('http', 'ws') + '/ws?lastEventId=0');
+    t.after(() => c.ws.terminate());
+    await c.opened;
+    const sse = openStream(srv.endpoint + '/sse?lastEventId=0');
+    t.after(() => sse.close());
+    const stream = openStream(srv.endpoint + '/stream?lastEventId=0');
+    t.after(() => stream.close());
+    assert.deepEqual([await sse.answered, await stream.answered], [200, 200]);
+    const [open, replayed] = JSON.parse((await request(srv.endpoint + '/poll?lastEventId=0')).body);
+    assert.deepEqual([open.type, replayed.id, replayed.data], ['open', id, 'before']);
+    await waitFor(() => c.frames.length === 2 && sseEvents(sse.text).length === 2 && streamFrames(stream.text).length === 2, 'the replay on the live transports');
+    assert.deepEqual([c.frames[1].id, sseEvents(sse.text)[1].id, streamFrames(stream.text)[1].id], [id, id, id]);
+    assert.equal((await request(srv.endpoint + '/send?session=' + open.session, { method: 'POST', body: 'hi' })).status, 204);
+    assert.deepEqual(received, [['hi', 'longpoll']]);
+    assert.deepEqual(srv.stats, { websocket: 1, sse: 1, streaming: 1, longpoll: 1, send: 1 });
+
+    // At the root the endpoint paths are ordinary (missing) files, the WebSocket upgrade too.
+    for (const p of ['/ws', '/sse', '/stream', '/poll']) assert.equal((await request(srv.url + p)).status, 404, p);
+    assert.equal((await request(srv.url + '/send', { method: 'POST', body: 'x' })).status, 404);
+    const rootWs = wsClient(wsUrl(srv));
+    await assert.rejects(rootWs.opened, { status: 404 });
+    // Neither is a path that merely starts with the mount path, nor the mount path itself.
+    for (const p of ['/realtimeX/poll', '/realtime', '/realtime/', '/realtime/realtime/poll']) assert.equal((await request(srv.url + p)).status, 404, p);
+    assert.deepEqual(srv.stats, { websocket: 1, sse: 1, streaming: 1, longpoll: 1, send: 1 });
+
+    // Static files and the controls stay at the root.
+    assert.equal((await request(srv.url + '/')).body, '<h1>root</h1>');
+    const published = await control(srv, 'publish', { data: 'via control' });
+    assert.equal(published.status, 200);
+    assert.equal((await request(srv.endpoint + '/_control/stats')).status, 404);
+  });
+
+  test('a trailing slash is dropped and "/" means the root; without the option the endpoint is the origin', async (t) => {
+    const slashed = await start(t, { path: '/a/b/' });
+    assert.equal(slashed.endpoint, slashed.url + '/a/b');
+    assert.equal(JSON.parse((await request(slashed.url + '/a/b/poll')).body)[0].type, 'open');
+    const root = await start(t, { path: '/' });
+    assert.equal(root.endpoint, root.url);
+    const plain = await start(t);
+    assert.equal(plain.endpoint, plain.url);
+    assert.equal(JSON.parse((await request(plain.url + '/poll')).body)[0].type, 'open');
+  });
+
+  test('refuses what is not a plain URL path, naming the option', async () => {
+    for (const bad of ['realtime', '', '//evil.test/x', '/a?b=1', '/a#b', '/a/../b', '/./a', '/with space', '/é', 42, null]) {
+      await assert.rejects(createServer({ port: 0, path: bad }), { name: 'TypeError', message: /^path must be/ }, JSON.stringify(bad));
+    }
+  });
+});
+
+describe('bundles option', () => {
+  test('serves the top-level pushline* files of dist/ at the root; a static file of the same name wins; off by default', async (t) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'pushline-bundles-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(path.join(dir, 'pushline.full.min.js'), '/* the page ships its own copy */');
+    const srv = await start(t, { static: dir, bundles: true });
+    for (const name of ['pushline.min.js', 'pushline.js', 'pushline.mjs', 'pushline.d.ts', 'pushline-nchan.mjs', 'pushline.min.js.map']) {
+      const res = await request(srv.url + '/' + name);
+      assert.equal(res.status, 200, name);
+      assert.equal(res.body, await readFile(path.join(DIST, name), 'utf8'), name);
+    }
+    // pushline.mjs imports its chunks by relative name: they are beside it.
+    const chunks = (await readdir(DIST)).filter((f) => /^pushline-.*\.mjs$/.test(f));
+    for (const chunk of chunks) assert.equal((await request(srv.url + '/' + chunk)).status, 200, chunk);
+    assert.equal((await request(srv.url + '/pushline.min.js')).headers['content-type'], 'text/javascript; charset=utf-8');
+    assert.equal((await request(srv.url + '/pushline.full.min.js')).body, '/* the page ships its own copy */');
+    // Only the bundles: nothing else of dist/, and no way out of it.
+    for (const p of ['/server/cli.js', '/server/index.js', '/pushline', '/pushline/../server/cli.js', '/pushline..%2fserver%2fcli.js', '/sub/pushline.min.js']) {
+      assert.equal((await request(srv.url + p)).status, 404, p);
+    }
+    const without = await start(t, { static: dir });
+    assert.equal((await request(without.url + '/pushline.min.js')).status, 404);
+    await assert.rejects(createServer({ port: 0, bundles: 'yes' }), { name: 'TypeError', message: /^bundles must be true or false/ });
+  });
+
+  test('works with a path and without a static folder', async (t) => {
+    const srv = await start(t, { path: '/realtime', bundles: true });
+    assert.equal((await request(srv.url + '/pushline.min.js')).status, 200);
+    assert.equal((await request(srv.url + '/')).status, 404);
+  });
+});
+
+describe('static option', () => {
+  test('must name an existing folder: a mistyped one is refused at start instead of serving 404s', async (t) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'pushline-static-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'file.txt');
+    await writeFile(file, 'x');
+    await assert.rejects(createServer({ port: 0, static: path.join(dir, 'missing') }), { name: 'TypeError', message: /^static: no such folder: / });
+    await assert.rejects(createServer({ port: 0, static: file }), { name: 'TypeError', message: /^static: not a folder: / });
+    await assert.rejects(createServer({ port: 0, static: 42 }), { name: 'TypeError', message: /^static must be the path of a folder/ });
+  });
+});
+
 describe('close', () => {
   test('ends live connections and stops listening without waiting for clients', async (t) => {
     const srv = await start(t, { pollTimeout: 60000 });
@@ -886,66 +992,6 @@ describe('test controls', () => {
 
   test('the option must be a boolean', async () => {
     await assert.rejects(createServer({ controls: 'yes' }), { name: 'TypeError', message: /controls/ });
-  });
-});
-
-/** Runs the CLI with `args` (port 0 added); resolves with its first stdout line and the child, killed when the test ends. */
-async function startCli(t, args = []) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/server/cli.js'), '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.after(() => child.kill());
-  const line = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) resolve(out.split('\n')[0]);
-    });
-    child.on('exit', (code) => reject(new Error('exited with ' + code)));
-  });
-  return { child, line, url: line.split(' ').pop() };
-}
-
-describe('CLI', () => {
-  test('prints the URL line and serves the demo and the bundles, without the controls', async (t) => {
-    const { child, line, url } = await startCli(t);
-    assert.match(line, /^Pushline reference server listening on http:\/\/127\.0\.0\.1:\d+$/);
-    const poll = await request(url + '/poll');
-    assert.equal(JSON.parse(poll.body)[0].type, 'open');
-    assert.equal((await request(url + '/dist/server/cli.js')).status, 200);
-    assert.equal((await request(url + '/_control/stats')).status, 404);
-    assert.equal((await request(url + '/_control/publish', { method: 'POST', body: '{"data":"x"}' })).status, 404);
-    const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
-    child.kill('SIGTERM');
-    assert.deepEqual(await exited, [0, null]);
-  });
-
-  test('--controls serves the test controls', async (t) => {
-    const { url } = await startCli(t, ['--controls']);
-    const published = await request(url + '/_control/publish', { method: 'POST', body: '{"data":"x"}' });
-    assert.deepEqual([published.status, JSON.parse(published.body)], [200, { id: '1' }]);
-    const stats = JSON.parse((await request(url + '/_control/stats')).body);
-    assert.deepEqual(stats.connections, { websocket: 0, sse: 0, streaming: 0, longpoll: 0 });
-    assert.equal((await request(url + '/_control/received')).status, 200);
-  });
-
-  test('rejects bad arguments with a usage line', async () => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/server/cli.js'), '--port', 'abc'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    const code = await new Promise((resolve) => child.on('exit', resolve));
-    assert.equal(code, 2);
-    assert.match(err, /usage: pushline-server/);
-  });
-
-  test('--help lists --controls and says they are unauthenticated', async () => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/server/cli.js'), '--help'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    const code = await new Promise((resolve) => child.on('exit', resolve));
-    assert.equal(code, 0);
-    assert.match(out, /usage: pushline-server .*\[--controls\]/);
-    assert.match(out, /--controls .*test controls/);
-    assert.match(out, /Unauthenticated/);
   });
 });
 

@@ -1,13 +1,17 @@
 // A small single-page app on the ES module build. `import { connect } from 'pushline'` resolves
-// through the package's "exports" to dist/pushline.mjs: in your app, after `npm install pushline`,
-// from node_modules; in this repository, to the package itself (rollup.config.mjs, next to this file).
+// through the package's "exports" to dist/pushline.mjs: in this repository, to the package itself
+// (rollup.config.mjs, next to this file); in your app, from node_modules once it is installed.
+// Pushline is not on the npm registry yet, so install it from a tarball: in a clone of the
+// repository, `npm ci && npm pack` builds and writes pushline-0.1.0.tgz; then, in your app,
+// `npm install /path/to/pushline-0.1.0.tgz`.
 import { connect } from 'pushline';
 
 const LAST_ID = 'pushline-example:lastEventId';
 const $ = (id) => document.getElementById(id);
 
+// The example server has its endpoints under /realtime (/realtime/ws, /realtime/sse, ...).
 // Resume across page loads: the client asks the server for everything after the saved id.
-const client = connect('/', {
+const client = connect('/realtime', {
   lastEventId: localStorage.getItem(LAST_ID),
   // Called before every (re)connection, so a refreshed token is picked up; may return a promise.
   // token: () => auth.currentToken(),
