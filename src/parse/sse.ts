@@ -32,6 +32,11 @@ export interface SseParser {
   push(chunk: string): void;
   /** The last event id seen so far (the id buffer, updated on dispatch). */
   readonly lastEventId: string;
+  /**
+   * The id buffer now, before the event being read is dispatched: the id of an event that is cut
+   * off (too large to wait for) when its `id:` line came first, as the reference server writes it.
+   */
+  readonly idBuffer: string;
 }
 
 /** The content type of an event stream, parameters allowed (`text/event-stream; charset=utf-8`). */
@@ -154,5 +159,13 @@ export function createSseParser(handlers: SseHandlers, initialLastEventId?: stri
     get lastEventId() {
       return lastEventId;
     },
+    get idBuffer() {
+      return idBuffer;
+    },
   };
+}
+
+/** The id of the event being read, when its `id:` line has come (it differs from the last dispatched id), else undefined. */
+export function cutOffId(parser: SseParser): string | undefined {
+  return parser.idBuffer !== parser.lastEventId ? parser.idBuffer : undefined;
 }

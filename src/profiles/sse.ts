@@ -16,7 +16,7 @@ import { Client } from '../client.js';
 import { pushlineError } from '../errors.js';
 import { sharing } from '../features/sharing.js';
 import type { ClientSettings } from '../options.js';
-import { createSseParser } from '../parse/sse.js';
+import { createSseParser, cutOffId } from '../parse/sse.js';
 import { openHttpStream } from '../transports/http-stream.js';
 import type { TransportFactory } from '../transports/transport.js';
 import type { ClientOptions, EventMap } from '../types.js';
@@ -116,7 +116,8 @@ export function plainSseTransport(url: string, options: SseOptions = {}): Transp
             pending += text.length;
             parser.push(text);
             // An event that grows past the limit before it is whole: a `too-large` end, not unbounded memory.
-            if (pending > limit && life.live) life.end(pushlineError('too-large', 'event over maxMessageSize', 'sse'));
+            // Named when its id: line came first, so that the client resumes after it.
+            if (pending > limit && life.live) life.end(pushlineError('too-large', 'event over maxMessageSize', 'sse', { id: cutOffId(parser) }));
           };
         },
       });

@@ -1,6 +1,6 @@
 import { pushlineError } from '../errors.js';
 import { parseFrame } from '../parse/frame.js';
-import { createSseParser } from '../parse/sse.js';
+import { createSseParser, cutOffId } from '../parse/sse.js';
 import { openHttpStream } from './http-stream.js';
 import type { TransportFactory } from './transport.js';
 
@@ -45,7 +45,8 @@ export const sse: TransportFactory = {
         return (text) => {
           pending += text.length;
           parser.push(text);
-          if (pending > limit) life.end(pushlineError('too-large', 'event over maxMessageSize', 'sse'));
+          // Name the message (its id: line came first), so that the client resumes after it instead of receiving it again.
+          if (pending > limit) life.end(pushlineError('too-large', 'event over maxMessageSize', 'sse', { id: cutOffId(parser) }));
         };
       },
     });
