@@ -31,6 +31,7 @@
   var runSeq = 0;
   var results = [];
   var recommended = [];
+  var race = null; // the last run's connection with the default order: see raceCheck()
 
   function $(id) { return document.getElementById(id); }
 
@@ -232,6 +233,61 @@
     client.on('close', function (e) { if (!over) fail(e.error); });
   }
 
+  /**
+   * One connection as a site gets it by default: every transport, in the default order, racing
+   * (a transport that has not opened within its head start gets the next one started beside
+   * it). Records which transports were tried, which lost and why (the `fallback` events), the
+   * winner, the time to open and, with the test controls, to the first message. done(r).
+   */
+  function raceCheck(ctx, done) {
+    var r = { transport: null, openMs: null, firstMessageMs: null, tried: [], losers: [], error: null };
+    var client = null;
+    var over = false;
+    var start = now();
+    var token = ctx.run + '-race';
+    var guard = setTimeout(function () { finish('no transport opened within ' + (4 * ctx.timeout + BUFFER_CHECK_MS) + ' ms'); }, 4 * ctx.timeout + BUFFER_CHECK_MS);
+    var waitTimer = null;
+
+    function finish(error) {
+      if (over) return;
+      over = true;
+      if (error) r.error = error;
+      clearTimeout(guard);
+      clearTimeout(waitTimer);
+      if (client) client.close();
+      post({ source: 'pushline-doctor', type: 'race', race: r });
+      done(r);
+    }
+    try {
+      client = Pushline.connect(ctx.endpoint, {
+        connectTimeout: ctx.timeout,
+        reconnect: false,
+        logger: function (name, detail) {
+          if (name === 'attempt') r.tried.push({ transport: detail.transport, atMs: ms(now() - start) });
+        }
+      });
+    } catch (e) {
+      return finish((e && e.message) || String(e));
+    }
+    client.on('fallback', function (f) {
+      r.losers.push({ transport: f.transport, reason: f.reason, elapsed: f.elapsed });
+    });
+    client.on('open', function (e) {
+      if (over || r.transport) return;
+      r.transport = e.transport;
+      r.openMs = ms(now() - start);
+      if (!ctx.controls) return finish(null);
+      waitTimer = setTimeout(function () { finish('the message published after open did not arrive within ' + BUFFER_CHECK_MS + ' ms'); }, BUFFER_CHECK_MS);
+      request('POST', ctx.controlsBase + '/_control/publish', JSON.stringify({ event: PROBE_EVENT, data: token }), BUFFER_CHECK_MS, function () {});
+    });
+    client.on('message', function (m) {
+      if (over || m.event !== PROBE_EVENT || m.data !== token) return;
+      r.firstMessageMs = ms(now() - start);
+      finish(null);
+    });
+    client.on('close', function (e) { finish((e.error && e.error.message) || 'the client closed'); });
+  }
+
   /** Fills in verdict, text and detail from how the check ended; returns r. */
   function conclude(r, error, ctx) {
     var t = r.transport;
@@ -325,6 +381,7 @@
     $('run').disabled = true;
     results = [];
     recommended = [];
+    race = null;
     expose();
     renderRows();
     renderSummary(null);
@@ -339,7 +396,13 @@
     });
 
     function next(i) {
-      if (i === TRANSPORTS.length) return finished(ctx);
+      if (i === TRANSPORTS.length) {
+        status('connecting with the default order (the transports race)…');
+        return raceCheck(ctx, function (r) {
+          race = r;
+          finished(ctx);
+        });
+      }
       status('checking ' + TRANSPORTS[i] + ' (' + (i + 1) + ' of ' + TRANSPORTS.length + ')…');
       renderRows(TRANSPORTS[i]);
       check(TRANSPORTS[i], ctx, function (r) {
@@ -363,7 +426,7 @@
       (ctx.controls ? '' : ' (latency not measured: no test controls)'));
     var list = [];
     for (var i = 0; i < results.length; i++) list.push(brief(results[i]));
-    post({ source: 'pushline-doctor', type: 'result', endpoint: ctx.endpoint, controls: ctx.controls, results: list, recommended: recommended.slice(), snippet: snippet(ctx.endpoint) });
+    post({ source: 'pushline-doctor', type: 'result', endpoint: ctx.endpoint, controls: ctx.controls, results: list, recommended: recommended.slice(), race: race, snippet: snippet(ctx.endpoint) });
   }
 
   /** What the parent page gets for one transport. */
@@ -391,7 +454,7 @@
   }
 
   function expose() {
-    window.pushlineDoctor = { results: results, recommended: recommended, running: running, run: run };
+    window.pushlineDoctor = { results: results, recommended: recommended, race: race, running: running, run: run };
   }
 
   function post(msg) {
@@ -480,11 +543,28 @@
     }
     if (!ctx.controls) out.push('Latency and the buffering check were skipped: ' + ctx.controlsWhy + '.');
     if (broken.length) out.push('Not working here: ' + broken.join('; ') + '.');
+    if (race) out.push(describeRace(race));
     if (recommended.length) {
       out.push('Recommended order for this network: ' + recommended.join(' → ') + ' (WebSocket first when it works, then the fastest' +
         (ctx.controls ? ' to deliver' : ' to open') + '; differences under ' + NOISE_MS + ' ms or ' + Math.round(NOISE_SHARE * 100) + '% keep the default order).');
     }
     return out;
+  }
+
+  /** The race in one sentence: who was tried, who lost and why, who served, how fast. */
+  function describeRace(r) {
+    var tried = [];
+    for (var i = 0; i < r.tried.length; i++) tried.push(r.tried[i].transport + ' at ' + r.tried[i].atMs + ' ms');
+    var lost = [];
+    for (var j = 0; j < r.losers.length; j++) lost.push(r.losers[j].transport + ' (' + r.losers[j].reason + ' after ' + r.losers[j].elapsed + ' ms)');
+    var text = 'With the default order (transports race): started ' + (tried.join(', ') || 'nothing') + '. ';
+    if (r.transport) {
+      text += 'Served by ' + r.transport + ', open in ' + r.openMs + ' ms' +
+        (r.firstMessageMs !== null ? ', first message ' + r.firstMessageMs + ' ms after connect()' : '') + '.';
+    }
+    if (lost.length) text += ' Lost: ' + lost.join('; ') + '.';
+    if (r.error) text += ' ' + r.error + '.';
+    return text;
   }
 
   function copySnippet() {

@@ -17,6 +17,14 @@ interface Result {
   text: string;
   detail: string;
 }
+interface Race {
+  transport: TransportName | null;
+  openMs: number | null;
+  firstMessageMs: number | null;
+  tried: { transport: TransportName; atMs: number }[];
+  losers: { transport: TransportName; reason: string; elapsed: number }[];
+  error: string | null;
+}
 interface Report {
   source: 'pushline-doctor';
   type: 'result';
@@ -24,6 +32,7 @@ interface Report {
   controls: boolean;
   results: Result[];
   recommended: TransportName[];
+  race: Race;
   snippet: string;
 }
 
@@ -92,6 +101,11 @@ describe('network doctor (demo/doctor.html)', function () {
     expect(report.snippet).to.equal(
       `Pushline.connect('${ORIGIN}', { transports: [${report.recommended.map((t) => `'${t}'`).join(', ')}] })`,
     );
+    // With the default order, on an open network: WebSocket alone, no second attempt, nothing lost.
+    expect(report.race).to.include({ transport: 'websocket', error: null });
+    expect(report.race.tried.map((t) => t.transport)).to.deep.equal(['websocket']);
+    expect(report.race.losers).to.deep.equal([]);
+    expect(report.race.firstMessageMs).to.be.a('number').and.at.least(report.race.openMs!);
   });
 
   it('behind a proxy that refuses WebSocket and buffers streaming: says so, and recommends neither', async () => {
@@ -120,6 +134,23 @@ describe('network doctor (demo/doctor.html)', function () {
     expect(report.recommended).to.have.members(['sse', 'longpoll']);
     expect(report.recommended[0]).to.not.equal('websocket');
     expect(report.recommended).to.not.include('streaming');
+    // The race with the default order: WebSocket refused at once, SSE serves and delivers.
+    expect(report.race).to.include({ transport: 'sse', error: null });
+    expect(report.race.tried.map((t) => t.transport).slice(0, 2)).to.deep.equal(['websocket', 'sse']);
+    expect(report.race.losers[0]).to.include({ transport: 'websocket', reason: 'refused' });
+    expect(report.race.firstMessageMs).to.be.a('number');
+  });
+
+  it('behind a proxy that swallows WebSocket upgrades: the race serves over SSE well before the connect timeout', async () => {
+    await block('websocket', 'hang');
+    page = doctorPage(`?auto=1&timeout=3000&endpoint=${encodeURIComponent(ORIGIN)}`);
+    const report = await page.report(40000);
+    expect(byTransport(report).websocket).to.include({ outcome: 'timeout', verdict: 'hangs' });
+    expect(report.race).to.include({ transport: 'sse', error: null });
+    expect(report.race.tried.map((t) => t.transport).slice(0, 2)).to.deep.equal(['websocket', 'sse']);
+    // SSE started beside the hanging WebSocket after the head start, not after connectTimeout.
+    expect(report.race.tried[1].atMs).to.be.below(3000);
+    expect(report.race.firstMessageMs).to.be.a('number');
   });
 
   it('against an endpoint with nothing there: every transport refused, the latency check skipped, nothing recommended', async () => {
@@ -133,5 +164,8 @@ describe('network doctor (demo/doctor.html)', function () {
       expect(r, r.transport).to.include({ supported: true, outcome: 'refused', verdict: 'refused', openMs: null, latencyMs: null });
     }
     expect(report.recommended).to.deep.equal([]);
+    expect(report.race.transport).to.equal(null);
+    expect(report.race.losers.map((l) => l.transport)).to.deep.equal(ALL);
+    expect(report.race.error).to.be.a('string');
   });
 });
