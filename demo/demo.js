@@ -15,6 +15,8 @@
     ['buffer', 'hold back every byte until the response ends, like a buffering proxy']
   ];
   var MAX_LINES = 100;
+  // What client.stats() returns, in the order the page shows it (ids stat-<name> in index.html).
+  var STATS = ['attempts', 'fallbacks', 'reconnects', 'resumes', 'gaps', 'messages', 'bytes', 'roundTrip'];
 
   var client = null;
   var order = [];
@@ -22,6 +24,9 @@
   var fallbacks = 0;
   var reconnects = 0;
   var trying = null; // the transport being tried, while not open
+  var starts = 0; // clients created: the logger of a replaced client is ignored
+  var started = {}; // transports whose attempt started and has not opened or failed yet, this round
+  var race = null; // the last race: {winner, loser, reason}, reason set once the loser gave up
   var failed = {}; // transport -> reason of its last failure, until it opens again
   var modes = {}; // transport -> block mode set from this page (null: open)
   var conns = {}; // transport -> live connections the server reports
@@ -109,12 +114,20 @@
     order = $('order').value.split(',');
     failed = {};
     trying = order[0];
+    started = {};
+    race = null;
+    var generation = ++starts;
     var c = client = Pushline.connect(endpoint, {
       transports: order,
       connectTimeout: 3000, // a hanging or buffering transport is left after 3 s
       heartbeatTimeout: 35000, // above the server's ping interval (15 s) and poll hold (25 s)
       reconnect: { maxDelay: 5000 },
-      lastEventId: resumeFrom
+      lastEventId: resumeFrom,
+      // The logger also sees each attempt start, which no event announces: with it the page can
+      // tell a race (two transports trying at once, the first to open serves) from a fallback.
+      logger: function (name, detail) {
+        if (generation === starts && name === 'attempt') started[detail.transport] = true;
+      }
     });
     event('you', 'connect: ' + order.join(' → ') + (resumeFrom ? ', resuming after #' + resumeFrom : ''));
 
@@ -122,6 +135,7 @@
       if (c !== client) return;
       delete failed[e.transport];
       trying = null;
+      noteRace(e.transport);
       var resumed = e.resumed ? ' — resumed' + (c.lastEventId ? ' after #' + c.lastEventId : '') + ', nothing missed' : '';
       event('open', 'open on ' + e.transport + resumed);
       render();
@@ -140,6 +154,8 @@
       if (c !== client) return;
       fallbacks++;
       failed[f.transport] = f.reason;
+      delete started[f.transport];
+      if (race && race.loser === f.transport && !race.reason) race.reason = f.reason;
       trying = f.next;
       event('fallback', 'fallback: ' + f.transport + ' ' + f.reason + ' after ' + f.elapsed + ' ms → ' +
         (f.next ? 'trying ' + f.next : 'every transport failed this round'));
@@ -148,6 +164,7 @@
     c.on('reconnecting', function (r) {
       if (c !== client) return;
       reconnects++;
+      started = {}; // a new round
       trying = r.transport;
       event('reconnecting', 'reconnecting on ' + r.transport + ' in ' + r.delay + ' ms (' + r.error.code + ')');
       render();
@@ -169,6 +186,25 @@
     render();
   }
 
+  /**
+   * On open: another transport still trying means the client raced them and this one opened
+   * first; the other stays beside it and either gives up (its `fallback` event says why) or opens
+   * later and takes over.
+   */
+  function noteRace(opened) {
+    delete started[opened];
+    var others = [];
+    for (var t in started) if (started.hasOwnProperty(t)) others.push(t);
+    started = {};
+    if (others.length) {
+      race = { winner: opened, loser: others.join(', '), reason: null };
+      event('race', 'race: ' + opened + ' opened first while ' + race.loser + ' was still trying');
+    } else if (race && race.loser === opened && !race.reason) {
+      event('race', opened + ' opened later and took over from ' + race.winner);
+      race = { winner: opened, loser: race.winner, reason: 'taken over' };
+    }
+  }
+
   // ---- rendering ---------------------------------------------------------------------------
 
   function text(id, value) {
@@ -185,6 +221,12 @@
     text('count', String(count));
     text('fallback-count', String(fallbacks));
     text('reconnect-count', String(reconnects));
+    text('race', race ? race.winner + ' over ' + race.loser + (race.reason ? ' (' + race.reason + ')' : '') : '–');
+    var stats = client ? client.stats() : null;
+    for (var s = 0; s < STATS.length; s++) {
+      var value = stats ? stats[STATS[s]] : null;
+      text('stat-' + STATS[s], value == null ? '–' : STATS[s] === 'roundTrip' ? value + ' ms' : String(value));
+    }
     renderLadder(state);
     for (var i = 0; i < TRANSPORTS.length; i++) {
       var t = TRANSPORTS[i];
@@ -278,7 +320,9 @@
     });
     request('GET', '/_control/stats', undefined, function (ok, body) {
       if (ok) conns = JSON.parse(body).connections || {};
-      render(); // also shows state changes that no event announces (connecting → reconnecting)
+      // Also shows what no event announces: state changes (connecting → reconnecting), and the
+      // client.stats() counters, refreshed each second on top of each event.
+      render();
     });
   }
 
@@ -301,6 +345,11 @@
       shownModes[TRANSPORTS[i]] = $('mode-' + TRANSPORTS[i]).textContent;
       shownConns[TRANSPORTS[i]] = $('conns-' + TRANSPORTS[i]).textContent;
     }
+    var shownStats = {};
+    for (var s = 0; s < STATS.length; s++) {
+      var value = parseInt($('stat-' + STATS[s]).textContent, 10);
+      shownStats[STATS[s]] = isNaN(value) ? null : value; // '–': nothing to show yet
+    }
     return {
       state: $('state').textContent,
       transport: $('transport').textContent,
@@ -308,6 +357,8 @@
       count: Number($('count').textContent),
       fallbacks: Number($('fallback-count').textContent),
       reconnects: Number($('reconnect-count').textContent),
+      race: $('race').textContent,
+      stats: shownStats,
       ladder: $('ladder').textContent,
       order: $('order').value,
       modes: shownModes,

@@ -4,11 +4,22 @@
  * over postMessage: it posts a snapshot of what it shows after every update (demo/demo.js).
  */
 import { expect } from 'chai';
-import { ORIGIN, sleep, unblockAll } from './helpers.js';
+import { ORIGIN, block, sleep, unblockAll } from './helpers.js';
 
 interface Line {
   kind: string;
   text: string;
+}
+/** client.stats() as the page shows it: null where it shows '–' (roundTrip before any answer). */
+interface ShownStats {
+  attempts: number | null;
+  fallbacks: number | null;
+  reconnects: number | null;
+  resumes: number | null;
+  gaps: number | null;
+  messages: number | null;
+  bytes: number | null;
+  roundTrip: number | null;
 }
 interface Snapshot {
   state: string;
@@ -17,6 +28,8 @@ interface Snapshot {
   count: number;
   fallbacks: number;
   reconnects: number;
+  race: string;
+  stats: ShownStats;
   ladder: string;
   order: string;
   modes: Record<string, string>;
@@ -90,10 +103,14 @@ describe('demo page (demo/index.html)', function () {
     expect(s.count).to.equal(0);
     expect(s.lastId).to.equal('–');
     expect(lineWith(s.events, 'open', 'open on websocket')).to.equal(true);
+    expect(s.stats).to.include({ attempts: 1, fallbacks: 0, reconnects: 0, resumes: 0, gaps: 0, messages: 0, bytes: 0 });
+    expect(s.stats.roundTrip).to.be.a('number').and.at.least(0);
+    expect(s.race).to.equal('–');
 
     page.set('text', token + ' one');
     page.click('publish');
-    s = await page.until('the published message', (x) => x.count === 1);
+    s = await page.until('the published message', (x) => x.count === 1 && x.stats.messages === 1);
+    expect(s.stats.bytes).to.equal((token + ' one').length);
     expect(s.messages).to.have.length(1);
     expect(s.messages[0].text).to.contain(token + ' one').and.contain('via websocket');
     const first = idOf(s.messages[0]);
@@ -111,10 +128,17 @@ describe('demo page (demo/index.html)', function () {
     expect(s.fallbacks).to.be.at.least(1);
     expect(s.reconnects).to.be.at.least(1);
     expect(s.ladder).to.contain('websocket (refused)');
+    // The same client: its own counters agree with the events the page counted.
+    expect(s.stats.fallbacks).to.equal(s.fallbacks);
+    expect(s.stats.reconnects).to.equal(s.reconnects);
+    expect(s.stats.resumes).to.equal(1);
+    expect(s.stats.attempts).to.be.at.least(3); // websocket, the refused websocket, sse
+    expect(s.stats.gaps).to.equal(0);
 
     page.set('text', token + ' two');
     page.click('publish');
-    s = await page.until('the second message', (x) => x.count === 2);
+    s = await page.until('the second message', (x) => x.count === 2 && x.stats.messages === 2);
+    expect(s.stats.bytes).to.equal((token + ' one').length + (token + ' two').length);
     expect(s.messages[0].text).to.contain(token + ' two').and.contain('via sse');
     expect(s.messages[1].text).to.contain(token + ' one');
     expect(s.lastId).to.equal(idOf(s.messages[0])).and.not.equal(first);
@@ -163,12 +187,30 @@ describe('demo page (demo/index.html)', function () {
     page.click('apply-order');
     s = await page.until('open on longpoll', (x) => x.state === 'open' && x.transport === 'longpoll');
     expect(s.ladder).to.equal('longpoll');
+    // A new client: client.stats() counts from zero, the page's own counters go on.
+    expect(s.count).to.equal(1);
+    expect(s.stats).to.include({ attempts: 1, resumes: 1, messages: 0, bytes: 0 });
     expect(lineWith(s.events, 'you', `connect: longpoll, resuming after #${first}`)).to.equal(true);
     expect(lineWith(s.events, 'open', `open on longpoll — resumed after #${first}`)).to.equal(true);
     page.set('text', 'over long polling');
     page.click('publish');
     s = await page.until('a message over long polling', (x) => x.count === 2);
     expect(s.messages[0].text).to.contain('over long polling').and.contain('via longpoll');
+  });
+
+  it('shows the race when WebSocket hangs: SSE opens first, WebSocket gives up later', async () => {
+    await block('websocket', 'hang');
+    page = demoPage();
+    let s = await page.until('open on sse', (x) => x.state === 'open' && x.transport === 'sse');
+    expect(s.race).to.equal('sse over websocket');
+    expect(lineWith(s.events, 'race', 'race: sse opened first while websocket was still trying')).to.equal(true);
+    expect(s.stats.attempts).to.equal(2);
+    expect(s.stats.fallbacks).to.equal(0);
+    // The demo's connectTimeout is 3 s: then the hanging WebSocket attempt is reported.
+    s = await page.until('websocket giving up', (x) => x.race === 'sse over websocket (timeout)', 8000);
+    expect(s.stats.fallbacks).to.equal(1);
+    expect(lineWith(s.events, 'fallback', 'fallback: websocket timeout')).to.equal(true);
+    expect(s.transport).to.equal('sse');
   });
 
   it('?order= preselects a fallback order', async () => {
