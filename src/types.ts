@@ -210,7 +210,11 @@ export interface ClientOptions {
    * retry at once.
    */
   token?: Dynamic<string | null>;
-  /** Also send the token as the `access_token` query parameter on the HTTP transports, for servers that read it only there [false]. */
+  /**
+   * Also send the token as the `access_token` query parameter on the `sse` transport (and the
+   * `pushline/sse` profile), for event-stream servers that read it only there, as servers written
+   * for the native EventSource do [false]. Streaming, long polling and sends use the header only.
+   */
   tokenInQuery?: boolean;
   /**
    * What a hidden tab does with its connection [`'keep'`]: `'pause'` closes it after the page
