@@ -37,9 +37,16 @@ type TabMessage =
  * gets a follower's messages in order, without a hole (a BroadcastChannel keeps each sender's
  * order): the server acknowledges cumulatively, so message 9 sent before 8 would acknowledge 8.
  */
+/**
+ * The version of the messages between tabs, part of the channel and lock names: tabs running
+ * different Pushline versions (a page open across a deploy) elect a leader each among their own
+ * version instead of reading each other's messages. Raise it when those messages change.
+ */
+const TAB_PROTOCOL_VERSION = 1;
+
 function share(host: FeatureHost, options: ClientSettings): FeatureHooks | null {
   if (!options.shared || !canShare()) return null;
-  const channelName = 'pushline:' + host._baseUrl;
+  const channelName = 'pushline:' + TAB_PROTOCOL_VERSION + ':' + host._baseUrl;
   let channel: BroadcastChannel;
   let candidacy: Candidacy | null = null;
   let role: TabRole = 'follower';

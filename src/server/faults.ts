@@ -4,8 +4,11 @@
  *
  * - refuse: answer like a proxy that rejects the transport (502 with an HTML body; for
  *   WebSocket, a raw 502 to the upgrade request).
- * - hang:   accept the TCP connection and never answer. The socket is kept so that
- *   close() can destroy it.
+ * - hang:   accept the TCP connection and never answer. The socket is kept, and destroyed when
+ *   the block on its transport is lifted or replaced (the path is back; what stalled on it does
+ *   not come back: the client sees a reset) and by close(). Left open, a hung WebSocket keeps
+ *   Firefox from opening the next one to the same server: it lets one handshake at a time per
+ *   host (RFC 6455, 4.1) and frees the slot only when the connection fails, not on close().
  * - buffer: answer (status and headers go out at once, the WebSocket upgrade completes) but hold
  *   back every body byte / frame until the response ends, like a buffering proxy or antivirus.
  *   It also applies to responses that are already live when the block is set, so an open
@@ -39,7 +42,8 @@ export const BAD_GATEWAY_HTML = '<html><body><h1>502 Bad Gateway</h1></body></ht
 
 export class Faults {
   private readonly modes = new Map<TransportName, BlockMode>();
-  private readonly hung = new Set<Duplex>();
+  /** Hung connections and the transport each was for. */
+  private readonly hung = new Map<Duplex, TransportName>();
   /** Messages still to lose, per transport. */
   private readonly losses = new Map<TransportName, number>();
 
@@ -65,6 +69,7 @@ export class Faults {
   set(transport: TransportName, mode: BlockMode | null): void {
     if (!TRANSPORTS.includes(transport)) throw new TypeError(`unknown transport: ${String(transport)}`);
     if (mode !== null && !BLOCK_MODES.includes(mode)) throw new TypeError(`unknown block mode: ${String(mode)}`);
+    if (this.modes.get(transport) === 'hang' && mode !== 'hang') this.destroyHung(transport);
     if (mode) this.modes.set(transport, mode);
     else this.modes.delete(transport);
   }
@@ -85,16 +90,19 @@ export class Faults {
   }
 
   /** 'hang': keep the connection open and silent until close() (or the client) ends it. */
-  hang(socket: Duplex): void {
-    this.hung.add(socket);
+  hang(transport: TransportName, socket: Duplex): void {
+    this.hung.set(socket, transport);
     socket.on('error', ignore);
     socket.once('close', () => this.hung.delete(socket));
   }
 
-  /** Destroys every hung connection (used by close()). */
-  destroyHung(): void {
-    for (const s of this.hung) s.destroy();
-    this.hung.clear();
+  /** Destroys the hung connections of one transport, or all of them (close()). */
+  destroyHung(transport?: TransportName): void {
+    for (const [socket, hungFor] of this.hung) {
+      if (transport && hungFor !== transport) continue;
+      this.hung.delete(socket);
+      socket.destroy();
+    }
   }
 }
 

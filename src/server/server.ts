@@ -200,7 +200,7 @@ export class ReferenceServer implements PushlineServer {
     if (req.method !== 'GET') return plain(res, 405, 'GET only', { Allow: 'GET, OPTIONS' });
     const mode = this.faults.mode(transport);
     if (mode === 'refuse') return this.faults.refuse(res);
-    if (mode === 'hang') return this.faults.hang(req.socket);
+    if (mode === 'hang') return this.faults.hang(transport, req.socket);
     if (mode === 'busy') return this.faults.busy(res);
     const refused = this.refusal(transport, req, url);
     if (refused) return plain(res, refused, 'credentials refused', { 'WWW-Authenticate': 'Bearer' });
@@ -318,7 +318,7 @@ export class ReferenceServer implements PushlineServer {
     }
     const mode = this.faults.mode('websocket');
     if (mode === 'refuse') return this.faults.refuseUpgrade(socket);
-    if (mode === 'hang') return this.faults.hang(socket);
+    if (mode === 'hang') return this.faults.hang('websocket', socket);
     // Browsers hide a refused handshake's status: a busy or unauthorized server accepts the
     // socket and says why in its close code (PROTOCOL.md).
     const refused = this.refusal('websocket', req, url);
