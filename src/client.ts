@@ -314,8 +314,10 @@ export class Client<Events extends EventMap = {}> {
     const logger = this._settings.logger;
     if (logger) logger(name, payload);
     this._emitted[name] = (this._emitted[name] || 0) + 1;
-    this._callListeners(name, payload);
     const message = payload as PushlineMessage;
+    // Counted here, where messages from the connection and those another tab relays both pass.
+    if (name === 'message') this._bytes += message.data.length;
+    this._callListeners(name, payload);
     if (name !== 'message' || hasOwn(CLIENT_EVENTS, message.event) || this._isClosed()) return;
     const decode = this._settings.decode;
     let data: unknown = message.data;
@@ -593,7 +595,6 @@ export class Client<Events extends EventMap = {}> {
       return;
     }
     if (id) this._lastEventId = id;
-    this._bytes += frame.data.length;
     this.emit('message', { data: frame.data, id, event: frame.event });
   }
 

@@ -5,6 +5,11 @@ import type { BuiltInTransport, ClientEvents, PushlineMessage } from '../../src/
 /** The four transports, in the default order. */
 export const ALL: BuiltInTransport[] = ['websocket', 'sse', 'streaming', 'longpoll'];
 
+/** `t` and the transport a client falls back to when `t` is blocked: the next in ALL; after long polling, the last, WebSocket. */
+export function withFallback(t: BuiltInTransport): [BuiltInTransport, BuiltInTransport] {
+  return [t, ALL[(ALL.indexOf(t) + 1) % ALL.length]];
+}
+
 /** The engine running the test, for the few behaviours that differ between engines. */
 export const ENGINE: 'chromium' | 'firefox' | 'webkit' = /Firefox\//.test(navigator.userAgent)
   ? 'firefox'

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { connect } from '../../src/index.js';
 import type { Client } from '../../src/index.js';
 import type { FallbackEvent, OpenEvent, TransportName } from '../../src/types.js';
-import { ALL, ENGINE, ORIGIN, block, collect, next, publishMany, unblockAll, waitFor, sleep } from './helpers.js';
+import { ALL, ENGINE, withFallback, ORIGIN, block, collect, next, publishMany, unblockAll, waitFor, sleep } from './helpers.js';
 
 const EXPECTED = { refuse: 'refused', hang: 'timeout', buffer: 'buffered' } as const;
 // Firefox reveals an HTTP response to the page (fetch, EventSource) only once its first body
@@ -21,8 +21,7 @@ describe('fallback', () => {
   });
 
   for (const t of ALL) {
-    // longpoll is last in the default order; after it, the test falls back to websocket.
-    const order: TransportName[] = t === 'longpoll' ? ['longpoll', 'websocket'] : ALL.slice(ALL.indexOf(t), ALL.indexOf(t) + 2);
+    const order: TransportName[] = withFallback(t);
     for (const mode of ['refuse', 'hang', 'buffer'] as const) {
       // A complete long-poll response passes a buffering proxy: it is what the others fall back to.
       if (t === 'longpoll' && mode === 'buffer') continue;

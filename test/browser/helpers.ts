@@ -1,7 +1,7 @@
 /** Test helpers: drive the reference server over its HTTP controls, wait for conditions. */
 import { ORIGIN } from './origin.js';
 import type { TransportName } from '../../src/types.js';
-export { ALL, ENGINE, audit, collect, countOpens, dropRepeatedly, next, sleep, waitFor } from './common.js';
+export { ALL, ENGINE, withFallback, audit, collect, countOpens, dropRepeatedly, next, sleep, waitFor } from './common.js';
 import { ALL, sleep } from './common.js';
 
 export { ORIGIN };

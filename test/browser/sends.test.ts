@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { connect } from '../../src/index.js';
 import type { Client } from '../../src/index.js';
 import type { PushlineError, TransportName } from '../../src/types.js';
-import { ALL, ENGINE, ORIGIN, audit, block, countOpens, drop, dropRepeatedly, next, received, sleep, unblockAll, waitFor } from './helpers.js';
+import { ALL, ENGINE, withFallback, ORIGIN, audit, block, countOpens, drop, dropRepeatedly, next, received, sleep, unblockAll, waitFor } from './helpers.js';
 
 /** Sends per run: the issue's floor in every engine. */
 const SENDS = 5000;
@@ -42,7 +42,7 @@ describe('sends: exactly once, in order, through drops and a transport switch', 
   for (const t of ALL) {
     it(`${t}: ${SENDS} sends while connections drop every ~200 ms and ${t} is blocked midway`, async () => {
       // The transport blocked midway falls back to the next one; long polling, last in the order, to WebSocket.
-      const order: TransportName[] = t === 'longpoll' ? ['longpoll', 'websocket'] : [t, ALL[ALL.indexOf(t) + 1]];
+      const order: TransportName[] = withFallback(t);
       client = connect(ORIGIN, { transports: order, sendQueueSize: SENDS, connectTimeout: 3000, reconnect: { initialDelay: 50, maxDelay: 500 } });
       const opens = countOpens(client);
       const used: string[] = [];
