@@ -165,7 +165,8 @@ describe('network doctor (demo/doctor.html)', function () {
     }
     expect(report.recommended).to.deep.equal([]);
     expect(report.race.transport).to.equal(null);
-    expect(report.race.losers.map((l) => l.transport)).to.deep.equal(ALL);
+    // Every transport lost; in which order their failures came in is the engine's (Firefox delays a WebSocket after a failed one).
+    expect(report.race.losers.map((l) => l.transport)).to.have.members(ALL);
     expect(report.race.error).to.be.a('string');
   });
 });
